@@ -1,0 +1,39 @@
+// The one error type of checkpoint reading and writing: a code a program can switch on, the file
+// it concerns, and a message a person can act on.
+
+export type CheckpointErrorCode =
+  | 'NOT_FOUND' // no file at the path
+  | 'READ_FAILED' // the file exists but the system could not read it (permissions, I/O error)
+  | 'NOT_A_CHECKPOINT' // empty, or does not start with the magic bytes
+  | 'TRUNCATED' // ends before the end marker: the write was cut short
+  | 'CHECKSUM_MISMATCH' // tensor data does not match its SHA-256
+  | 'FUTURE_VERSION' // written by a newer app in a format this one cannot read
+  | 'CORRUPT_HEADER' // header damaged (checksum) or inconsistent with the file
+  | 'CONFIG_MISMATCH' // the model shape differs from the run it is loaded into
+  | 'INVALID_INPUT' // the writer was given a header or tensors it cannot store faithfully
+  | 'DISK_FULL' // the disk ran out of space while writing; the previous file is intact
+  | 'WRITE_FAILED'; // any other failure while writing; the previous file is intact
+
+/** One field of the model config that differs between a checkpoint and the run. */
+export interface ConfigDifference {
+  field: string;
+  checkpoint: number;
+  run: number;
+}
+
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+  constructor(
+    readonly code: CheckpointErrorCode,
+    /** The checkpoint file concerned. */
+    readonly path: string,
+    message: string,
+    options: { cause?: unknown; differences?: readonly ConfigDifference[] } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.differences = options.differences ?? [];
+  }
+
+  /** Filled for CONFIG_MISMATCH: every differing field. */
+  readonly differences: readonly ConfigDifference[];
+}

@@ -1,0 +1,58 @@
+// `npx crystalline …`: headless training, generation and inspection. Each subcommand lives in
+// cli/; this file wires them to commander and maps errors to exit codes (2 = bad input).
+
+import { Command, CommanderError } from 'commander';
+import { addTrainOptions } from './cli/train-options';
+import type { TrainOptions } from './cli/train-options';
+import { runTrainCommand } from './cli/train-command';
+import { addGenerateOptions, runGenerateCommand } from './cli/generate-command';
+import type { GenerateCommandOptions } from './cli/generate-command';
+import { addLogitsOptions, runLogitsCommand } from './cli/logits-command';
+import type { LogitsCommandOptions } from './cli/logits-command';
+import { addBenchOptions, runBenchCommand } from './cli/bench-command';
+import type { BenchCommandOptions } from './cli/bench-command';
+import { describeError, isInputError } from './cli/errors';
+import { APP_VERSION } from './version';
+
+const program = new Command('crystalline')
+  .description('Crystalline Studio: train small GPT-style language models on your own text, offline.')
+  .version(APP_VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text.trimEnd() + '\n') });
+
+addTrainOptions(program.command('train').description('train a model on the sample corpus or your own text'))
+  .exitOverride()
+  .action(async (opts: TrainOptions, cmd: Command) => runTrainCommand(opts, cmd));
+
+addGenerateOptions(program.command('generate').description('generate text from a checkpoint'))
+  .exitOverride()
+  .action(async (opts: GenerateCommandOptions) => runGenerateCommand(opts));
+
+addLogitsOptions(
+  program.command('logits').description("print the final position's logits for token ids, as JSON"),
+)
+  .exitOverride()
+  .action(async (opts: LogitsCommandOptions) => runLogitsCommand(opts));
+
+addBenchOptions(program.command('bench').description('measure training throughput of the presets'))
+  .exitOverride()
+  .action(async (opts: BenchCommandOptions) => runBenchCommand(opts));
+
+// A reader that goes away (`crystalline train --json | head`) ends the output, not with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // commander has printed the message; help and version are successful exits.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    console.error(describeError(err));
+    process.exitCode = isInputError(err) ? 2 : 1;
+  }
+}

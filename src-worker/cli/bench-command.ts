@@ -1,0 +1,186 @@
+// `crystalline bench`: training throughput (forward + backward + clip + AdamW) of the presets on
+// each backend, median over timed steps after warm-up; with PyTorch present, the reference
+// script's figures for the same presets measured in the same invocation, and the ratio.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { BackendName } from '../math/backend';
+import { BACKEND_NAMES, createBackend } from '../math/backends';
+import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
+import type { ModelPresetName } from '../model/config';
+import { Gpt } from '../model/gpt';
+import { Optimizer } from '../train/optimizer';
+import { clipGradNorm } from '../train/clip';
+import { Rng } from '../util/rng';
+import { jsonLine } from './format';
+import * as parse from './parse';
+
+export interface BenchCommandOptions {
+  preset: 'tiny' | 'small' | 'all';
+  backend: BackendName | 'all';
+  steps: number;
+  warmup: number;
+  vocab: number;
+  torch: boolean;
+  json?: boolean;
+}
+
+export function addBenchOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--preset <name>', 'preset to measure').choices(['tiny', 'small', 'all']).default('all'),
+    )
+    .addOption(
+      new Option('--backend <name>', 'backend to measure').choices(['ts', 'wasm', 'all']).default('all'),
+    )
+    .option('--steps <n>', 'timed steps per measurement', parse.positiveInt, 10)
+    .option('--warmup <n>', 'untimed steps first', parse.nonNegativeInt, 2)
+    .option('--vocab <n>', 'vocabulary size (65 = character-level Shakespeare)', parse.positiveInt, 65)
+    .option('--no-torch', 'skip the PyTorch reference even when it is installed')
+    .option('--json', 'one JSON object per line');
+}
+
+interface Measurement {
+  preset: ModelPresetName;
+  impl: string; // backend kernel path, or "pytorch-<threads>t"
+  tokensPerSecond: number;
+  stepMs: number;
+  parameters?: number;
+  engineBytes?: number;
+}
+
+/** Median step time of a full training step on random tokens. */
+async function measureEngine(
+  name: BackendName,
+  preset: ModelPresetName,
+  vocab: number,
+  steps: number,
+  warmup: number,
+): Promise<Measurement> {
+  const backend = await createBackend(name);
+  const shape = MODEL_PRESETS[preset];
+  const B = PRESET_BATCH[preset];
+  const T = shape.contextLength;
+  const model = new Gpt(backend, { vocabSize: vocab, ...shape }, B, T);
+  const rng = new Rng(1337);
+  model.init(rng);
+  const optimizer = new Optimizer(
+    backend,
+    { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
+    model.params,
+    model.grads,
+    model.layout.specs,
+  );
+  const inputs = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  const times: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    for (let j = 0; j < B * T; j++) {
+      inputs[j] = rng.int(vocab);
+      targets[j] = rng.int(vocab);
+    }
+    const t0 = performance.now();
+    model.zeroGrad();
+    model.forward(inputs, targets, B, T);
+    model.backward(1);
+    clipGradNorm(backend, model.grads, 1);
+    optimizer.update(3e-4);
+    const ms = performance.now() - t0;
+    if (i >= warmup) times.push(ms);
+  }
+  const stepMs = median(times);
+  const engineBytes = model.allocatedBytes + optimizer.stateBuffers.reduce((s, b) => s + b.byteLength, 0);
+  return {
+    preset,
+    impl: backend.kernelPath,
+    tokensPerSecond: (B * T) / (stepMs / 1000),
+    stepMs,
+    parameters: model.parameterCount,
+    engineBytes,
+  };
+}
+
+const PYTHON = '/usr/bin/python3';
+
+/** The reference script's own figure, or null when PyTorch is not installed here. */
+function measureTorch(
+  preset: ModelPresetName,
+  vocab: number,
+  steps: number,
+  warmup: number,
+  threads: number,
+): Measurement | null {
+  const script = fileURLToPath(new URL('../../scripts/reference/gpt2_torch.py', import.meta.url));
+  if (!existsSync(script) || !existsSync(PYTHON)) return null;
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+  if (probe.status !== 0) return null;
+  const args = [script, 'bench', '--preset', preset, '--steps', String(steps)];
+  args.push(
+    '--warmup-steps',
+    String(warmup),
+    '--threads',
+    String(threads),
+    '--vocab',
+    String(vocab),
+    '--json',
+  );
+  const run = spawnSync(PYTHON, args, { encoding: 'utf8' });
+  if (run.status !== 0)
+    throw new Error(`PyTorch reference bench failed: ${run.stderr.trim().split('\n').pop()}`);
+  const last = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { tokens_per_s?: number };
+  if (typeof last.tokens_per_s !== 'number')
+    throw new Error('PyTorch reference bench printed no tokens_per_s');
+  return {
+    preset,
+    impl: `pytorch-${threads}t`,
+    tokensPerSecond: last.tokens_per_s,
+    stepMs: (PRESET_BATCH[preset] * MODEL_PRESETS[preset].contextLength * 1000) / last.tokens_per_s,
+  };
+}
+
+export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
+  const presets: ModelPresetName[] = o.preset === 'all' ? ['tiny', 'small'] : [o.preset];
+  const backends: BackendName[] = o.backend === 'all' ? [...BACKEND_NAMES] : [o.backend];
+  const print = (m: Measurement, ratio?: number): void => {
+    if (o.json) {
+      process.stdout.write(
+        jsonLine({
+          preset: m.preset,
+          impl: m.impl,
+          tokens_per_s: m.tokensPerSecond,
+          step_ms: m.stepMs,
+          parameters: m.parameters,
+          engine_bytes: m.engineBytes,
+          ratio_to_pytorch: ratio,
+        }),
+      );
+    } else {
+      const extra = ratio === undefined ? '' : `  (${ratio.toFixed(3)}× PyTorch, same run)`;
+      process.stdout.write(
+        `${m.preset.padEnd(6)} ${m.impl.padEnd(20)} ${Math.round(m.tokensPerSecond).toString().padStart(8)} tokens/s` +
+          `  ${m.stepMs.toFixed(1).padStart(8)} ms/step${extra}\n`,
+      );
+    }
+  };
+  for (const preset of presets) {
+    // Interleave engine and reference so machine noise hits both alike.
+    const torch = o.torch ? measureTorch(preset, o.vocab, o.steps, o.warmup, 1) : null;
+    if (o.torch && torch === null && !o.json) {
+      process.stdout.write(`${preset}: PyTorch reference skipped (no /usr/bin/python3 with torch).\n`);
+    }
+    if (torch) print(torch);
+    for (const name of backends) {
+      const m = await measureEngine(name, preset, o.vocab, o.steps, o.warmup);
+      print(m, torch ? m.tokensPerSecond / torch.tokensPerSecond : undefined);
+    }
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

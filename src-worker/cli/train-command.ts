@@ -1,0 +1,247 @@
+// `crystalline train`: prepares (or resumes) a run, trains it with a progress bar (or JSON lines
+// with --json), writes checkpoints with --out, and ends with a summary and a short sample.
+
+import { mkdir } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { generate } from '../model/generate';
+import { resumeRun } from '../train/checkpointing';
+import { runTraining } from '../train/loop';
+import type { EvalEvent, TrainingEvent } from '../train/events';
+import { RunCheckpoints } from '../train/run-checkpoints';
+import { prepareRun } from '../train/setup';
+import type { PreparedRun, RunSpec } from '../train/setup';
+import { UsageError } from './errors';
+import { formatDuration, jsonLine } from './format';
+import type { TrainOptions } from './train-options';
+import { RESUME_OPTIONS, runSpecFromOptions } from './train-options';
+
+export async function runTrainCommand(opts: TrainOptions, cmd: Command): Promise<void> {
+  const json = opts.json === true;
+  const say = (text: string): void => {
+    if (!json) process.stderr.write(text + '\n');
+  };
+  const run = await openRun(opts, cmd);
+  const { trainer, modelConfig, tokenizer, spec } = run;
+  const checkpoints = opts.out === undefined ? null : await openCheckpoints(opts);
+
+  say(
+    `Corpus: ${spec.data.kind === 'sample' ? 'built-in sample' : spec.data.path} — ${run.corpus.characters} characters; ` +
+      `${tokenizer.kind} tokenizer, vocabulary ${tokenizer.vocabSize}; ${run.trainTokens} train / ${run.valTokens} validation tokens.`,
+  );
+  say(
+    `Model: ${modelConfig.nLayer} layers, ${modelConfig.nHead} heads, width ${modelConfig.nEmbd}, context ` +
+      `${modelConfig.contextLength} — ${trainer.model.parameterCount.toLocaleString('en-US')} parameters; ` +
+      `batch ${spec.train.batchSize}×${spec.train.seqLen}×${spec.train.gradAccumSteps}, ` +
+      `${opts.resume ? `steps ${trainer.step} → ${spec.train.steps}` : `${spec.train.steps} steps`}, backend ${spec.backend}.`,
+  );
+
+  const bar =
+    !json && process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          {
+            format:
+              'train |{bar}| {value}/{total} steps | loss {loss} | val {val} | {tps} tok/s | ETA {eta_formatted}',
+            hideCursor: true,
+            etaBuffer: 20,
+            stream: process.stderr,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+  bar?.start(spec.train.steps, trainer.step, { loss: '–', val: '–', tps: '–' });
+  let lastVal = '–';
+
+  const onEvent = (e: TrainingEvent): void => {
+    if (json) {
+      const line = eventJson(e);
+      if (line !== null) process.stdout.write(jsonLine(line));
+      return;
+    }
+    switch (e.kind) {
+      case 'progress':
+        if (bar)
+          bar.update(e.step, {
+            loss: e.lossEma.toFixed(3),
+            val: lastVal,
+            tps: Math.round(e.tokensPerSecond),
+          });
+        else
+          say(
+            `step ${e.step}/${e.totalSteps}  loss ${e.loss.toFixed(4)}  lr ${e.lr.toExponential(2)}  ` +
+              `grad ${e.gradNorm.toFixed(3)}  ${Math.round(e.tokensPerSecond)} tok/s  ETA ${formatDuration(e.etaSeconds)}`,
+          );
+        break;
+      case 'eval':
+        lastVal = e.valLoss.toFixed(3);
+        if (!bar)
+          say(
+            `eval ${e.step}: val loss ${e.valLoss.toFixed(4)}  perplexity ${e.perplexity.toFixed(2)}  ` +
+              `accuracy ${(100 * e.accuracy).toFixed(1)}%  top-5 ${(100 * e.top5).toFixed(1)}%`,
+          );
+        break;
+      case 'alert':
+        bar?.stop();
+        say(`${e.level}: ${e.message}`);
+        bar?.start(spec.train.steps, e.step);
+        break;
+      case 'gradients':
+      case 'histogram':
+      case 'done':
+        break;
+      default: {
+        const unknown: never = e;
+        throw new Error(`unhandled training event ${JSON.stringify(unknown)}`);
+      }
+    }
+  };
+
+  let savedStep = -1;
+  const save = async (evaluation: EvalEvent | null): Promise<void> => {
+    if (checkpoints === null) return;
+    const valLoss = evaluation !== null && evaluation.step === trainer.step ? evaluation.valLoss : null;
+    const { saved } = await checkpoints.save(run, valLoss);
+    savedStep = trainer.step;
+    if (json)
+      process.stdout.write(
+        jsonLine({ type: 'checkpoint', step: saved.step, path: saved.path, bytes: saved.bytes }),
+      );
+  };
+
+  const stop = { requested: false };
+  const onSignal = (): void => {
+    stop.requested = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const done = await runTraining(trainer, {
+    onEvent,
+    shouldStop: () => stop.requested,
+    afterStep: async (r, evaluation) => {
+      const periodic = r.step % opts.checkpointEvery === 0;
+      const best = evaluation !== null && evaluation.best;
+      if (periodic || best) await save(evaluation);
+    },
+    beforeDone: async (_reason, finalEvaluation) => {
+      if (savedStep !== trainer.step) await save(finalEvaluation);
+    },
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  bar?.stop();
+
+  if (json) {
+    process.stdout.write(
+      jsonLine({
+        done: true,
+        reason: done.reason,
+        step: done.step,
+        train_loss: done.trainLoss,
+        val_loss: done.valLoss,
+        best_val_loss: done.bestValLoss,
+        tokens_per_s: done.tokensPerSecond,
+        seconds: done.seconds,
+        checkpoint: checkpoints?.latest()?.path ?? null,
+      }),
+    );
+    return;
+  }
+  say(done.message);
+  say(
+    `Final: train loss ${done.trainLoss.toFixed(4)}, validation loss ${done.valLoss.toFixed(4)} ` +
+      `(best ${done.bestValLoss.toFixed(4)}), ${Math.round(done.tokensPerSecond)} tokens/s, ${formatDuration(done.seconds)}.`,
+  );
+  const latest = checkpoints?.latest();
+  if (latest) say(`Checkpoint: ${latest.path}`);
+  const prompt = tokenizer.encode('\n');
+  const decoder = tokenizer.streamDecoder();
+  let text = '';
+  generate(trainer.model, prompt, { maxTokens: 200, seed: spec.train.seed, temperature: 0.8 }, (id) => {
+    text += decoder.push(id);
+  });
+  text += decoder.flush();
+  say(`Sample:\n${text}`);
+}
+
+async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
+  if (opts.resume === undefined) {
+    if (!opts.sample && opts.data === undefined) {
+      throw new UsageError('train needs a corpus: pass --sample for the built-in one, or --data PATH.');
+    }
+    return prepareRun(runSpecFromOptions(opts));
+  }
+  // A resumed run keeps its data, model and training config; only these may change.
+  const fixed = Object.keys(opts).filter(
+    (k) => cmd.getOptionValueSource(k) === 'cli' && !RESUME_OPTIONS.includes(k as keyof TrainOptions),
+  );
+  if (fixed.length > 0) {
+    const flags = fixed.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
+    throw new UsageError(
+      `${flags.join(', ')} cannot be changed when resuming: the run continues with its checkpoint's settings ` +
+        `(only --steps, --out, --checkpoint-every, --keep-last, --keep-every, --log-every, --backend and --json may be given).`,
+    );
+  }
+  const stepsGiven = cmd.getOptionValueSource('steps') === 'cli';
+  const backendGiven = cmd.getOptionValueSource('backend') === 'cli';
+  return resumeRun(opts.resume, (stored: RunSpec): RunSpec => {
+    const steps = stepsGiven ? opts.steps : stored.train.steps;
+    return {
+      ...stored,
+      backend: backendGiven ? opts.backend : stored.backend,
+      train: {
+        ...stored.train,
+        steps,
+        logEvery: cmd.getOptionValueSource('logEvery') === 'cli' ? opts.logEvery : stored.train.logEvery,
+        schedule: { ...stored.train.schedule, totalSteps: steps },
+      },
+    };
+  });
+}
+
+async function openCheckpoints(opts: TrainOptions): Promise<RunCheckpoints> {
+  const dir = opts.out as string;
+  await mkdir(dir, { recursive: true });
+  return RunCheckpoints.open(dir, { keepLast: opts.keepLast, keepBest: true, keepEvery: opts.keepEvery });
+}
+
+/** The JSON line for an event, or null for events the line format leaves out. */
+function eventJson(e: TrainingEvent): Record<string, unknown> | null {
+  switch (e.kind) {
+    case 'progress':
+      return {
+        type: 'step',
+        step: e.step,
+        total_steps: e.totalSteps,
+        epoch: e.epoch,
+        loss: e.loss,
+        lr: e.lr,
+        grad_norm: e.gradNorm,
+        clipped: e.clipped,
+        tokens_per_s: e.tokensPerSecond,
+        step_ms: e.stepMs,
+        eta_s: e.etaSeconds,
+        rss_bytes: e.memory.rss,
+      };
+    case 'eval':
+      return {
+        type: 'eval',
+        step: e.step,
+        val_loss: e.valLoss,
+        perplexity: e.perplexity,
+        accuracy: e.accuracy,
+        top5: e.top5,
+        f1_macro: e.f1Macro,
+        best: e.best,
+      };
+    case 'alert':
+      return { type: 'alert', step: e.step, level: e.level, code: e.code, message: e.message };
+    case 'gradients':
+    case 'histogram':
+    case 'done':
+      return null;
+    default: {
+      const unknown: never = e;
+      throw new Error(`unhandled training event ${JSON.stringify(unknown)}`);
+    }
+  }
+}

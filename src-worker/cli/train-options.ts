@@ -1,0 +1,197 @@
+// The `train` command's options and how they become a RunSpec: preset first, then each explicit
+// flag overrides one field; every value was already range-checked by its parser.
+
+import { Command, Option } from 'commander';
+import { DEFAULT_VAL_FRACTION } from '../data/split';
+import type { TokenizerSpec } from '../data/train-tokenizer';
+import type { BackendName } from '../math/backend';
+import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
+import type { ModelPresetName } from '../model/config';
+import type { TrainConfig } from '../train/config';
+import type { ScheduleKind } from '../train/schedules';
+import { SCHEDULE_KINDS } from '../train/schedules';
+import type { RunSpec } from '../train/setup';
+import * as parse from './parse';
+
+export interface TrainOptions {
+  sample?: boolean;
+  data?: string;
+  tokenizer: TokenizerSpec;
+  preset: ModelPresetName;
+  layers?: number;
+  heads?: number;
+  embd?: number;
+  ctx?: number;
+  batch?: number;
+  accum: number;
+  steps: number;
+  optimizer: 'adamw' | 'sgd';
+  lr: number;
+  minLr?: number;
+  warmup?: number;
+  schedule: ScheduleKind;
+  stepSize?: number;
+  gamma: number;
+  clip: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  momentum: number;
+  evalEvery: number;
+  evalBatches: number;
+  patience?: number;
+  minDelta: number;
+  seed: number;
+  valFraction: number;
+  logEvery: number;
+  histogramEvery: number;
+  backend: BackendName;
+  out?: string;
+  checkpointEvery: number;
+  keepLast: number;
+  keepEvery: number;
+  resume?: string;
+  json?: boolean;
+}
+
+/** What `--resume` may change; everything else comes from the checkpoint. */
+export const RESUME_OPTIONS: readonly (keyof TrainOptions)[] = [
+  'steps',
+  'out',
+  'checkpointEvery',
+  'keepLast',
+  'keepEvery',
+  'logEvery',
+  'backend',
+  'json',
+  'resume',
+];
+
+export const DEFAULT_STEPS = 600;
+
+/** Declares the `train` options on `cmd`. */
+export function addTrainOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--sample', 'train on the built-in sample corpus').conflicts('data'))
+    .option('--data <path>', 'a .txt/.md file or a folder of them (UTF-8)')
+    .option('--tokenizer <kind>', 'char, byte or bpe:N (BPE trained to N tokens)', parse.tokenizerSpec, {
+      kind: 'char',
+    } as TokenizerSpec)
+    .addOption(
+      new Option('--preset <name>', 'model shape and batch size').choices(['tiny', 'small']).default('tiny'),
+    )
+    .option('--layers <n>', 'transformer blocks (overrides the preset)', parse.positiveInt)
+    .option('--heads <n>', 'attention heads; must divide --embd', parse.positiveInt)
+    .option('--embd <n>', 'width of the residual stream', parse.positiveInt)
+    .option('--ctx <n>', 'context length in tokens', parse.positiveInt)
+    .option('--batch <n>', 'sequences per micro-batch', parse.positiveInt)
+    .option('--accum <n>', 'micro-batches per optimizer step (gradient accumulation)', parse.positiveInt, 1)
+    .option('--steps <n>', 'optimizer steps', parse.positiveInt, DEFAULT_STEPS)
+    .addOption(new Option('--optimizer <kind>', 'optimizer').choices(['adamw', 'sgd']).default('adamw'))
+    .option('--lr <x>', 'peak learning rate', parse.positiveNumber, 1e-3)
+    .option('--min-lr <x>', 'floor of the decay (default: lr/10)', parse.nonNegativeNumber)
+    .option('--warmup <n>', 'linear warmup steps (default: 5% of steps)', parse.nonNegativeInt)
+    .option(
+      '--schedule <kind>',
+      `LR schedule: ${SCHEDULE_KINDS.join(', ')}`,
+      parse.oneOf(SCHEDULE_KINDS),
+      'cosine',
+    )
+    .option('--step-size <n>', 'steps between decays (step schedule; default: steps/4)', parse.positiveInt)
+    .option('--gamma <x>', 'decay factor (step schedule)', parse.positiveNumber, 0.5)
+    .option('--clip <x>', 'max global gradient norm; 0 turns clipping off', parse.nonNegativeNumber, 1)
+    .option('--weight-decay <x>', 'weight decay on 2-D tensors', parse.nonNegativeNumber, 0.1)
+    .option('--beta1 <x>', 'AdamW β1', parse.unitInterval, 0.9)
+    .option('--beta2 <x>', 'AdamW β2', parse.unitInterval, 0.95)
+    .option('--momentum <x>', 'SGD momentum', parse.unitInterval, 0.9)
+    .option('--eval-every <n>', 'validate every N steps (0: only at the end)', parse.nonNegativeInt, 100)
+    .option('--eval-batches <n>', 'fixed validation batches per evaluation', parse.positiveInt, 8)
+    .option('--patience <n>', 'early stopping: evaluations without improvement', parse.positiveInt)
+    .option('--min-delta <x>', 'early stopping: smallest improvement that counts', parse.nonNegativeNumber, 0)
+    .option('--seed <n>', 'random seed (model init, batches)', parse.seed, 1337)
+    .option(
+      '--val-fraction <x>',
+      'share of the text held out for validation',
+      parse.openUnitInterval,
+      DEFAULT_VAL_FRACTION,
+    )
+    .option('--log-every <n>', 'report metrics every N steps', parse.positiveInt, 10)
+    .option(
+      '--histogram-every <n>',
+      'gradient/weight histograms every N steps (0: never)',
+      parse.nonNegativeInt,
+      0,
+    )
+    .addOption(new Option('--backend <name>', 'numeric backend').choices(['ts', 'wasm']).default('ts'))
+    .option('--out <dir>', 'folder for checkpoints')
+    .option(
+      '--checkpoint-every <n>',
+      'with --out: a checkpoint every N steps (and at the end)',
+      parse.positiveInt,
+      100,
+    )
+    .option(
+      '--keep-last <n>',
+      'with --out: keep the N newest checkpoints (plus the best)',
+      parse.positiveInt,
+      3,
+    )
+    .option(
+      '--keep-every <n>',
+      'with --out: also keep every checkpoint whose step is a multiple of N',
+      parse.nonNegativeInt,
+      0,
+    )
+    .addOption(
+      new Option(
+        '--resume <file>',
+        'continue the run saved in a checkpoint; --steps is the run total',
+      ).conflicts(['sample', 'data']),
+    )
+    .option('--json', 'one JSON object per line on stdout instead of a progress bar');
+}
+
+/** A RunSpec from parsed options. */
+export function runSpecFromOptions(o: TrainOptions): RunSpec {
+  const preset = MODEL_PRESETS[o.preset];
+  const contextLength = o.ctx ?? preset.contextLength;
+  const steps = o.steps;
+  const warmupSteps = o.warmup ?? Math.round(steps * 0.05);
+  const base = { lr: o.lr, minLr: o.minLr ?? o.lr / 10, warmupSteps, totalSteps: steps };
+  const schedule: TrainConfig['schedule'] =
+    o.schedule === 'step'
+      ? { kind: 'step', ...base, stepSize: o.stepSize ?? Math.max(1, Math.floor(steps / 4)), gamma: o.gamma }
+      : { kind: o.schedule, ...base };
+  const train: TrainConfig = {
+    batchSize: o.batch ?? PRESET_BATCH[o.preset],
+    seqLen: contextLength,
+    gradAccumSteps: o.accum,
+    steps,
+    optimizer:
+      o.optimizer === 'adamw'
+        ? { kind: 'adamw', beta1: o.beta1, beta2: o.beta2, eps: 1e-8, weightDecay: o.weightDecay }
+        : { kind: 'sgd', momentum: o.momentum, weightDecay: o.weightDecay },
+    schedule,
+    clipNorm: o.clip,
+    evalEvery: o.evalEvery,
+    evalBatches: o.evalBatches,
+    earlyStopping: o.patience === undefined ? null : { patience: o.patience, minDelta: o.minDelta },
+    maxBadSteps: 5,
+    logEvery: o.logEvery,
+    histogramEvery: o.histogramEvery,
+    seed: o.seed,
+    valFraction: o.valFraction,
+  };
+  return {
+    data: o.data === undefined ? { kind: 'sample', seed: 1 } : { kind: 'path', path: o.data },
+    tokenizer: o.tokenizer,
+    model: {
+      nLayer: o.layers ?? preset.nLayer,
+      nHead: o.heads ?? preset.nHead,
+      nEmbd: o.embd ?? preset.nEmbd,
+      contextLength,
+    },
+    train,
+    backend: o.backend,
+  };
+}

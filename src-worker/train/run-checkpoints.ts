@@ -1,0 +1,104 @@
+// A run's checkpoint folder: writes `step-000120.ckpt` files atomically, verifies each new one,
+// then prunes older ones by the retention policy. Used by the CLI and the training worker.
+
+import { readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readCheckpointHeader, verifyCheckpoint } from '../checkpoint/read';
+import { removeStaleTemps } from '../checkpoint/durable-fs';
+import { CheckpointError } from '../checkpoint/errors';
+import { saveTrainerCheckpoint } from './checkpointing';
+import { planRetention } from './retention';
+import type { RetainedCheckpoint, RetentionPolicy } from './retention';
+import type { PreparedRun } from './setup';
+
+export interface SavedCheckpoint extends RetainedCheckpoint {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+const NAME = /^step-(\d+)\.ckpt$/;
+
+export function checkpointFileName(step: number): string {
+  return `step-${String(step).padStart(7, '0')}.ckpt`;
+}
+
+export class RunCheckpoints {
+  private entries: SavedCheckpoint[] = [];
+
+  private constructor(
+    readonly dir: string,
+    readonly policy: RetentionPolicy,
+  ) {}
+
+  /** Opens a folder, removing temp files of interrupted writes and indexing sound checkpoints. */
+  static async open(dir: string, policy: RetentionPolicy): Promise<RunCheckpoints> {
+    const rc = new RunCheckpoints(dir, policy);
+    await removeStaleTemps(dir);
+    for (const name of (await readdir(dir)).sort()) {
+      if (!NAME.test(name)) continue;
+      const path = join(dir, name);
+      try {
+        const summary = await readCheckpointHeader(path);
+        const metrics = summary.header.metrics;
+        rc.entries.push({
+          id: path,
+          path,
+          step: summary.header.step,
+          valLoss: metrics?.valLoss ?? null,
+          finite: metrics?.finite ?? true,
+          pinned: false,
+          bytes: summary.bytes,
+          sha256: '',
+        });
+      } catch (err) {
+        // A damaged file stays on disk (it is evidence) but is never counted as a checkpoint.
+        if (!(err instanceof CheckpointError)) throw err;
+      }
+    }
+    return rc;
+  }
+
+  get list(): readonly SavedCheckpoint[] {
+    return this.entries;
+  }
+
+  /** The newest checkpoint whose weights are finite, or null. */
+  latest(): SavedCheckpoint | null {
+    return [...this.entries].filter((e) => e.finite).sort((a, b) => b.step - a.step)[0] ?? null;
+  }
+
+  /**
+   * Writes the trainer's checkpoint for its current step (replacing one of the same step),
+   * verifies it by reading it back, and only then prunes by the policy. Returns the entry and
+   * the paths removed.
+   */
+  async save(
+    run: PreparedRun,
+    valLoss: number | null,
+  ): Promise<{ saved: SavedCheckpoint; removed: string[] }> {
+    const trainer = run.trainer;
+    const path = join(this.dir, checkpointFileName(trainer.step));
+    const finite = Number.isFinite(
+      trainer.backend.sumSquares(trainer.model.params, trainer.model.params.length),
+    );
+    const written = await saveTrainerCheckpoint(path, run, { valLoss, finite });
+    const verified = await verifyCheckpoint(path);
+    if (!verified.ok) throw verified.error;
+    const saved: SavedCheckpoint = {
+      id: path,
+      path,
+      step: trainer.step,
+      valLoss,
+      finite,
+      pinned: false,
+      bytes: written.bytes,
+      sha256: written.sha256,
+    };
+    this.entries = [...this.entries.filter((e) => e.path !== path), saved];
+    const { keep, remove } = planRetention(this.entries, this.policy);
+    for (const r of remove) await unlink(r.path);
+    this.entries = keep;
+    return { saved, removed: remove.map((r) => r.path) };
+  }
+}

@@ -1,0 +1,84 @@
+// Turns a run specification (where the text comes from, tokenizer, model shape, training config,
+// backend) into a ready Trainer: reads and tokenizes the corpus, splits it, validates every
+// config, allocates the model and initialises it from the seed. Shared by the CLI and the worker.
+
+import { importCorpus } from '../data/corpus';
+import type { CorpusStats } from '../data/corpus';
+import { corpusStats } from '../data/corpus';
+import { generateSampleCorpus } from '../data/sample-corpus';
+import { splitTrainVal } from '../data/split';
+import type { Tokenizer } from '../data/tokenizer';
+import { trainTokenizer } from '../data/train-tokenizer';
+import type { TokenizerSpec } from '../data/train-tokenizer';
+import { createBackend } from '../math/backends';
+import type { BackendName } from '../math/backend';
+import { assertModelConfig } from '../model/config';
+import type { ModelConfig, ModelShape } from '../model/config';
+import { Gpt } from '../model/gpt';
+import { Rng } from '../util/rng';
+import type { TrainConfig } from './config';
+import { Trainer } from './trainer';
+import { assertTrainConfig } from './validate';
+
+export type DataSource = { kind: 'sample'; seed: number } | { kind: 'path'; path: string };
+
+export interface RunSpec {
+  data: DataSource;
+  tokenizer: TokenizerSpec;
+  model: ModelShape; // vocabulary size comes from the tokenizer
+  train: TrainConfig;
+  backend: BackendName;
+}
+
+export interface PreparedRun {
+  spec: RunSpec;
+  corpus: CorpusStats;
+  tokenizer: Tokenizer;
+  modelConfig: ModelConfig;
+  trainTokens: number;
+  valTokens: number;
+  trainer: Trainer;
+}
+
+/** Reads the text a spec names: the built-in sample corpus, or a file or folder. */
+export async function loadText(source: DataSource): Promise<{ text: string; stats: CorpusStats }> {
+  if (source.kind === 'sample') {
+    const text = generateSampleCorpus(source.seed);
+    return { text, stats: corpusStats(text, 1) };
+  }
+  const corpus = await importCorpus(source.path);
+  return { text: corpus.text, stats: corpus.stats };
+}
+
+export interface PrepareOptions {
+  /** The corpus, when the caller has read it already. */
+  text?: { text: string; stats: CorpusStats };
+  /** A tokenizer to reuse instead of training one (a resumed run must encode exactly as before). */
+  tokenizer?: Tokenizer;
+}
+
+export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): Promise<PreparedRun> {
+  const { text: corpusText, stats } = options.text ?? (await loadText(spec.data));
+  const tokenizer = options.tokenizer ?? trainTokenizer(spec.tokenizer, corpusText);
+  const modelConfig: ModelConfig = { vocabSize: tokenizer.vocabSize, ...spec.model };
+  assertModelConfig(modelConfig);
+  assertTrainConfig(spec.train, modelConfig.contextLength);
+
+  const tokens = tokenizer.encode(corpusText);
+  const { batchSize: B, seqLen: T } = spec.train;
+  const split = splitTrainVal(tokens, B, T, spec.train.valFraction);
+
+  const backend = await createBackend(spec.backend);
+  const model = new Gpt(backend, modelConfig, B, T);
+  model.init(new Rng(spec.train.seed));
+  const trainer = new Trainer(backend, model, spec.train, split.train, split.val);
+  return {
+    spec,
+    corpus: stats,
+    tokenizer,
+    modelConfig,
+    trainTokens: split.train.length,
+    valTokens: split.val.length,
+    trainer,
+  };
+}

@@ -1,0 +1,209 @@
+// The Trainer: one optimizer step at a time (gradient accumulation, non-finite guard, clipping,
+// scheduled LR, update) and evaluation on fixed validation batches. It owns every piece of
+// numeric state a checkpoint must hold, and reports plain numbers; the loop around it decides
+// when to evaluate, log and stop.
+
+import type { Backend } from '../math/backend';
+import type { Gpt } from '../model/gpt';
+import { BatchSampler, fixedBatches } from '../data/sampler';
+import type { Batch, SamplerState } from '../data/sampler';
+import { ClassificationAccumulator, mostFrequentTokens } from '../metrics/classification';
+import type { ConfusionMatrix } from '../metrics/classification';
+import { perplexity } from '../metrics/perplexity';
+import { clipGradNorm } from './clip';
+import type { TrainConfig } from './config';
+import { initialEarlyStopping, observeValidation } from './early-stopping';
+import type { EarlyStoppingState } from './early-stopping';
+import { Optimizer } from './optimizer';
+import { learningRate } from './schedules';
+
+export interface StepReport {
+  step: number; // 1-based index of the step just taken (= steps completed)
+  loss: number; // mean training loss over the step's micro-batches
+  lr: number;
+  gradNorm: number; // global norm before clipping
+  clipped: boolean;
+  skipped: boolean; // non-finite loss or gradient: no update was applied
+  tokens: number; // tokens consumed by this step
+  stepMs: number;
+}
+
+export interface EvalReport {
+  step: number;
+  valLoss: number;
+  perplexity: number; // Infinity when exp overflows (a diverged model)
+  accuracy: number; // top-1 next-token accuracy
+  top5: number;
+  f1Macro: number;
+  f1Micro: number;
+  f1Weighted: number;
+  precisionMacro: number;
+  recallMacro: number;
+  confusion: ConfusionMatrix;
+  improved: boolean; // a new best validation loss (beyond minDelta)
+  stop: boolean; // early stopping says stop
+}
+
+/** Everything besides tensors that a checkpoint needs to continue the run exactly. */
+export interface TrainerState {
+  step: number;
+  tokensSeen: number;
+  optimizerSteps: number;
+  badStepsInRow: number;
+  sampler: SamplerState;
+  earlyStopping: EarlyStoppingState;
+}
+
+/** How many frequent tokens the confusion matrix shows (plus "other"). */
+const CONFUSION_TOKENS = 12;
+
+export class Trainer {
+  readonly optimizer: Optimizer;
+  readonly tokensPerStep: number;
+  step = 0;
+  tokensSeen = 0;
+  badStepsInRow = 0;
+  earlyStopping: EarlyStoppingState = initialEarlyStopping();
+
+  private readonly sampler: BatchSampler;
+  private readonly valBatches: Batch[];
+  private readonly inputs: Int32Array; // (B,T)
+  private readonly targets: Int32Array; // (B,T)
+  private readonly confusionTokens: Int32Array;
+
+  constructor(
+    readonly backend: Backend,
+    readonly model: Gpt,
+    readonly config: TrainConfig,
+    readonly trainTokens: Int32Array,
+    readonly valTokens: Int32Array,
+  ) {
+    const { batchSize: B, seqLen: T } = config;
+    this.optimizer = new Optimizer(backend, config.optimizer, model.params, model.grads, model.layout.specs);
+    // The run's seed also initialises the model; the samplers take streams of their own.
+    this.sampler = new BatchSampler(trainTokens, B, T, (config.seed ^ 0x243f6a88) >>> 0);
+    this.valBatches = fixedBatches(valTokens, B, T, config.evalBatches, (config.seed ^ 0x85a308d3) >>> 0);
+    this.inputs = new Int32Array(B * T);
+    this.targets = new Int32Array(B * T);
+    this.tokensPerStep = B * T * config.gradAccumSteps;
+    this.confusionTokens = mostFrequentTokens(
+      countTokens(valTokens, model.config.vocabSize),
+      CONFUSION_TOKENS,
+    );
+  }
+
+  /** Training batches in one pass over the training split (an "epoch"). */
+  get batchesPerEpoch(): number {
+    return this.sampler.batchesPerEpoch;
+  }
+
+  /** Fractional epochs done, from the tokens seen. */
+  get epoch(): number {
+    return this.tokensSeen / (this.sampler.batchesPerEpoch * this.config.batchSize * this.config.seqLen);
+  }
+
+  /** The LR the next step will use. */
+  nextLearningRate(): number {
+    return learningRate(this.step, this.config.schedule);
+  }
+
+  /**
+   * One optimizer step: accumulate gradients over the micro-batches, then clip and update. A
+   * non-finite loss or gradient skips the update (the step still counts, so the schedule and the
+   * sampler move on exactly as they would in a resumed run) and increments badStepsInRow.
+   * `inspectGradients` runs after backward and before clipping: the raw gradients are readable.
+   */
+  trainStep(inspectGradients?: () => void): StepReport {
+    const started = performance.now();
+    const { batchSize: B, seqLen: T, gradAccumSteps: K, clipNorm } = this.config;
+    const model = this.model;
+    const lr = this.nextLearningRate();
+    model.zeroGrad();
+    let lossSum = 0;
+    for (let k = 0; k < K; k++) {
+      this.sampler.next(this.inputs, this.targets);
+      lossSum += model.forward(this.inputs, this.targets, B, T);
+      model.backward(1 / K);
+    }
+    const loss = lossSum / K;
+    if (inspectGradients) inspectGradients();
+    const { norm, clipped } = clipGradNorm(this.backend, model.grads, clipNorm);
+    const skipped = !Number.isFinite(loss) || !Number.isFinite(norm);
+    if (skipped) {
+      this.badStepsInRow += 1;
+    } else {
+      this.badStepsInRow = 0;
+      this.optimizer.update(lr);
+    }
+    this.step += 1;
+    this.tokensSeen += this.tokensPerStep;
+    return {
+      step: this.step,
+      loss,
+      lr,
+      gradNorm: norm,
+      clipped,
+      skipped,
+      tokens: this.tokensPerStep,
+      stepMs: performance.now() - started,
+    };
+  }
+
+  /** Loss and classification metrics on the fixed validation batches; updates early stopping. */
+  evaluate(): EvalReport {
+    const { batchSize: B, seqLen: T } = this.config;
+    const V = this.model.config.vocabSize;
+    const topK = Math.min(5, V);
+    const acc = new ClassificationAccumulator({ V, topK: [topK], confusionTokens: this.confusionTokens });
+    let lossSum = 0;
+    for (const batch of this.valBatches) {
+      lossSum += this.model.forward(batch.inputs, batch.targets, B, T);
+      acc.add(this.model.outputs(), batch.targets, B * T);
+    }
+    const valLoss = lossSum / this.valBatches.length;
+    const prf = acc.precisionRecallF1();
+    const seen = observeValidation(this.earlyStopping, valLoss, this.step, this.config.earlyStopping);
+    this.earlyStopping = seen.state;
+    return {
+      step: this.step,
+      valLoss,
+      perplexity: perplexity(valLoss).value,
+      accuracy: acc.accuracy(),
+      top5: acc.topKAccuracy(topK),
+      f1Macro: prf.macro.f1,
+      f1Micro: prf.micro.f1,
+      f1Weighted: prf.weighted.f1,
+      precisionMacro: prf.macro.precision,
+      recallMacro: prf.macro.recall,
+      confusion: acc.confusionMatrix(),
+      improved: seen.improved,
+      stop: seen.stop,
+    };
+  }
+
+  getState(): TrainerState {
+    return {
+      step: this.step,
+      tokensSeen: this.tokensSeen,
+      optimizerSteps: this.optimizer.stepCount,
+      badStepsInRow: this.badStepsInRow,
+      sampler: this.sampler.getState(),
+      earlyStopping: { ...this.earlyStopping },
+    };
+  }
+
+  setState(state: TrainerState): void {
+    this.step = state.step;
+    this.tokensSeen = state.tokensSeen;
+    this.optimizer.stepCount = state.optimizerSteps;
+    this.badStepsInRow = state.badStepsInRow;
+    this.sampler.setState(state.sampler);
+    this.earlyStopping = { ...state.earlyStopping };
+  }
+}
+
+function countTokens(tokens: Int32Array, V: number): Float64Array {
+  const counts = new Float64Array(V);
+  for (let i = 0; i < tokens.length; i++) counts[tokens[i]] += 1;
+  return counts;
+}
