@@ -11,6 +11,8 @@ import { addLogitsOptions, runLogitsCommand } from './cli/logits-command';
 import type { LogitsCommandOptions } from './cli/logits-command';
 import { addBenchOptions, runBenchCommand } from './cli/bench-command';
 import type { BenchCommandOptions } from './cli/bench-command';
+import { addExportOptions, runExportCommand } from './cli/export-command';
+import type { ExportCommandOptions } from './cli/export-command';
 import { describeError, isInputError } from './cli/errors';
 import { APP_VERSION } from './version';
 
@@ -34,6 +36,10 @@ addLogitsOptions(
 )
   .exitOverride()
   .action(async (opts: LogitsCommandOptions) => runLogitsCommand(opts));
+
+addExportOptions(program.command('export').description('write a checkpoint as a Hugging Face GPT-2 folder'))
+  .exitOverride()
+  .action(async (opts: ExportCommandOptions) => runExportCommand(opts));
 
 addBenchOptions(program.command('bench').description('measure training throughput of the presets'))
   .exitOverride()

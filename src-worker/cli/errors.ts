@@ -11,6 +11,9 @@ import { ScheduleConfigError } from '../train/schedules';
 import { TrainConfigError } from '../train/validate';
 import { CheckpointError } from '../checkpoint/errors';
 import { SafetensorsError } from '../checkpoint/safetensors';
+import { ModelExportError } from '../checkpoint/export';
+import { ModelImportError } from '../checkpoint/import';
+import { SamplerError } from '../data/sampler';
 
 /** A usage problem found by the CLI itself (a missing choice, conflicting flags). */
 export class UsageError extends Error {
@@ -29,6 +32,9 @@ const INPUT_ERRORS = [
   TrainConfigError,
   CheckpointError,
   SafetensorsError,
+  ModelExportError,
+  ModelImportError,
+  SamplerError,
 ];
 
 export function isInputError(err: unknown): boolean {

@@ -18,7 +18,10 @@ export interface GenerateCommandOptions {
 
 export function addGenerateOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--checkpoint <file>', 'a checkpoint written by `crystalline train --out`')
+    .requiredOption(
+      '--checkpoint <file>',
+      'a checkpoint, an exported Hugging Face folder, or a GPT-2 model.safetensors',
+    )
     .requiredOption('--prompt <text>', 'text the generation continues')
     .option('--max-tokens <n>', 'tokens to generate', parse.positiveInt, 200)
     .option('--temperature <x>', 'sampling temperature; 0 = greedy', parse.nonNegativeNumber, 0.8)
@@ -29,6 +32,11 @@ export function addGenerateOptions(cmd: Command): Command {
 
 export async function runGenerateCommand(o: GenerateCommandOptions): Promise<void> {
   const { model, tokenizer } = await loadInferenceModel(o.checkpoint);
+  if (tokenizer === null) {
+    throw new UsageError(
+      `${o.checkpoint} has no tokenizer.json beside it, so a text prompt cannot be encoded.`,
+    );
+  }
   if (o.prompt.length === 0) throw new UsageError('--prompt must not be empty: the model continues a text.');
   const prompt = tokenizer.encode(o.prompt);
   const decoder = tokenizer.streamDecoder();

@@ -13,7 +13,10 @@ export interface LogitsCommandOptions {
 
 export function addLogitsOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--checkpoint <file>', 'a checkpoint written by `crystalline train --out`')
+    .requiredOption(
+      '--checkpoint <file>',
+      'a checkpoint, an exported Hugging Face folder, or a GPT-2 model.safetensors',
+    )
     .requiredOption('--tokens <ids>', 'comma-separated token ids, e.g. 1,2,3', parse.tokenList);
 }
 

@@ -1,7 +1,9 @@
 // `crystalline train`: prepares (or resumes) a run, trains it with a progress bar (or JSON lines
 // with --json), writes checkpoints with --out, and ends with a summary and a short sample.
 
-import { mkdir } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { generate } from '../model/generate';
@@ -24,6 +26,7 @@ export async function runTrainCommand(opts: TrainOptions, cmd: Command): Promise
   const run = await openRun(opts, cmd);
   const { trainer, modelConfig, tokenizer, spec } = run;
   const checkpoints = opts.out === undefined ? null : await openCheckpoints(opts);
+  const metricsLog = opts.out === undefined ? null : await openMetricsLog(join(opts.out, 'metrics.csv'));
 
   say(
     `Corpus: ${spec.data.kind === 'sample' ? 'built-in sample' : spec.data.path} — ${run.corpus.characters} characters; ` +
@@ -53,6 +56,7 @@ export async function runTrainCommand(opts: TrainOptions, cmd: Command): Promise
   let lastVal = '–';
 
   const onEvent = (e: TrainingEvent): void => {
+    metricsLog?.(e);
     if (json) {
       const line = eventJson(e);
       if (line !== null) process.stdout.write(jsonLine(line));
@@ -196,6 +200,37 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
       },
     };
   });
+}
+
+const METRICS_HEADER = 'step,kind,train_loss,val_loss,perplexity,accuracy,lr,grad_norm,tokens_per_s';
+
+/** Appends progress and eval events to the run folder's metrics.csv (the export's history). */
+async function openMetricsLog(path: string): Promise<(e: TrainingEvent) => void> {
+  const exists = await stat(path).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) await appendFile(path, METRICS_HEADER + '\n');
+  const num = (x: number): string => (Number.isFinite(x) ? String(x) : '');
+  return (e) => {
+    let row: string | null = null;
+    if (e.kind === 'progress')
+      row = [
+        e.step,
+        'train',
+        num(e.loss),
+        '',
+        '',
+        '',
+        num(e.lr),
+        num(e.gradNorm),
+        num(e.tokensPerSecond),
+      ].join(',');
+    if (e.kind === 'eval')
+      row = [e.step, 'eval', '', num(e.valLoss), num(e.perplexity), num(e.accuracy), '', '', ''].join(',');
+    // Synchronous append keeps rows in order; it runs once per logged step.
+    if (row !== null) appendFileSync(path, row + '\n');
+  };
 }
 
 async function openCheckpoints(opts: TrainOptions): Promise<RunCheckpoints> {

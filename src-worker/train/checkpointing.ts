@@ -1,6 +1,8 @@
 // Between a live run and a checkpoint file: which tensors and header fields a Trainer saves, and
 // how a run (or a model for inference) is rebuilt from them, bit for bit.
 
+import { stat } from 'node:fs/promises';
+import { importModel, ModelImportError } from '../checkpoint/import';
 import { readCheckpoint } from '../checkpoint/read';
 import type { LoadedCheckpoint } from '../checkpoint/read';
 import { writeCheckpoint } from '../checkpoint/write';
@@ -155,18 +157,37 @@ export function restoreTrainer(trainer: Trainer, ckpt: LoadedCheckpoint, path: s
 
 export interface InferenceModel {
   model: Gpt;
-  tokenizer: Tokenizer;
-  checkpoint: LoadedCheckpoint;
+  /** null for a bare model.safetensors without a tokenizer.json beside it. */
+  tokenizer: Tokenizer | null;
+  /** Where the weights came from: a checkpoint of this app, or a Hugging Face GPT-2 folder/file. */
+  source: 'checkpoint' | 'huggingface';
 }
 
-/** A model ready for generation or logits: one sequence of up to the full context. */
+/**
+ * A model ready for generation or logits (one sequence of up to the full context), from a
+ * checkpoint file, an exported Hugging Face GPT-2 folder, or a bare GPT-2 `model.safetensors`.
+ */
 export async function loadInferenceModel(path: string, backend?: Backend): Promise<InferenceModel> {
+  const engine = backend ?? (await createBackend('ts'));
+  const info = await stat(path).catch(() => null);
+  if (info !== null && (info.isDirectory() || path.endsWith('.safetensors'))) {
+    const imported = await importModel(path);
+    const cfg = imported.modelConfig;
+    const model = new Gpt(engine, cfg, 1, cfg.contextLength);
+    for (const { spec, view } of model.tensors.values()) {
+      const t = imported.tensors.get(spec.name);
+      if (t === undefined)
+        throw new ModelImportError('MISSING_TENSOR', path, `${path} has no tensor ${spec.name}.`);
+      view.set(t.data);
+    }
+    const tokenizer = imported.tokenizerJson === null ? null : tokenizerFromJSON(imported.tokenizerJson);
+    return { model, tokenizer, source: 'huggingface' };
+  }
   const checkpoint = await readCheckpoint(path);
   const cfg = checkpoint.header.modelConfig;
-  const model = new Gpt(backend ?? (await createBackend('ts')), cfg, 1, cfg.contextLength);
+  const model = new Gpt(engine, cfg, 1, cfg.contextLength);
   loadModelParams(model, checkpoint, path);
-  const tokenizer = tokenizerFromJSON(checkpoint.header.tokenizer);
-  return { model, tokenizer, checkpoint };
+  return { model, tokenizer: tokenizerFromJSON(checkpoint.header.tokenizer), source: 'checkpoint' };
 }
 
 /** JSON-safe copy (Infinity → null is fine for the fields stored this way, restored on read). */
