@@ -1,0 +1,159 @@
+// The command line as a person uses it: bad flags exit 2 with a one-line message naming them;
+// --json prints one object per line ending in a done line; checkpoints resume exactly in a fresh
+// process; exports load back to the same logits.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '../../bin/crystalline.js');
+const MICRO = ['--sample', '--layers', '1', '--embd', '32', '--heads', '2', '--ctx', '16', '--batch', '4'];
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('crystalline CLI', () => {
+  it.each([
+    [['train', '--sample', '--lr', 'abc'], /--lr.*"abc"/],
+    [['train', '--sample', '--steps', '0'], /--steps.*"0"/],
+    [['train', '--sample', '--tokenizer', 'bpe:10'], /257 to 65536/],
+    [['train', '--sample', '--preset', 'huge'], /--preset.*huge/],
+    [['train', '--sample', '--wat'], /unknown option '--wat'/],
+    [['train'], /--sample.*--data PATH/],
+    [['train', '--sample', '--data', 'x.txt'], /cannot be used with/],
+    [['train', '--sample', '--heads', '3'], /nHead \(3\) must divide nEmbd \(128\)/],
+    [['train', '--data', '/no/such/file.txt'], /no\/such\/file\.txt/],
+    [
+      ['train', '--sample', '--ctx', '16', '--batch', '4', '--layers', '1', '--val-fraction', '0.0001'],
+      /validation split has \d+ tokens/,
+    ],
+    [['generate', '--checkpoint', '/no/such.ckpt', '--prompt', 'x'], /no\/such\.ckpt/],
+    [['logits', '--checkpoint', 'x.ckpt', '--tokens', '1,a'], /--tokens.*1,a/],
+  ])('rejects %j with exit code 2 and one line naming the problem', (args, message) => {
+    const r = cli(...args);
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('trains with --json: one object per line, the last {"done":true,…}', () => {
+    const r = cli('train', ...MICRO, '--steps', '6', '--log-every', '2', '--eval-every', '3', '--json');
+    expect(r.status).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.filter((l) => l.type === 'step').map((l) => l.step)).toEqual([2, 4, 6]);
+    expect(lines.filter((l) => l.type === 'eval').map((l) => l.step)).toEqual([3, 6]);
+    const done = lines.at(-1) ?? {};
+    expect(done).toMatchObject({ done: true, step: 6 });
+    for (const key of ['train_loss', 'val_loss', 'tokens_per_s']) expect(typeof done[key]).toBe('number');
+  });
+
+  it('resumes exactly in a fresh process: 4 steps + resume to 8 = 8 steps straight', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-resume-'));
+    const common = [...MICRO, '--eval-every', '4', '--log-every', '1', '--json'];
+    const straight = cli(
+      'train',
+      ...common,
+      '--steps',
+      '8',
+      '--out',
+      join(dir, 'a'),
+      '--checkpoint-every',
+      '4',
+    );
+    expect(straight.status).toBe(0);
+    const resumed = cli(
+      'train',
+      '--resume',
+      join(dir, 'a', 'step-0000004.ckpt'),
+      '--out',
+      join(dir, 'b'),
+      '--json',
+    );
+    expect(resumed.status).toBe(0);
+    const loss = (out: string): unknown[] =>
+      jsonLines(out)
+        .filter((l) => l.type === 'step' && (l.step as number) > 4)
+        .map((l) => l.loss);
+    expect(loss(resumed.stdout)).toEqual(loss(straight.stdout));
+    const logitsA = cli('logits', '--checkpoint', join(dir, 'a', 'step-0000008.ckpt'), '--tokens', '1,2,3');
+    const logitsB = cli('logits', '--checkpoint', join(dir, 'b', 'step-0000008.ckpt'), '--tokens', '1,2,3');
+    expect(logitsA.status).toBe(0);
+    expect(logitsB.stdout).toBe(logitsA.stdout);
+    expect((JSON.parse(logitsA.stdout) as number[]).length).toBeGreaterThan(10);
+  });
+
+  it('refuses to resume with a changed model flag, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-resume-flag-'));
+    expect(cli('train', ...MICRO, '--steps', '2', '--out', dir).status).toBe(0);
+    const r = cli('train', '--resume', join(dir, 'step-0000002.ckpt'), '--lr', '0.1');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--lr cannot be changed when resuming/);
+  });
+
+  it('reports a damaged checkpoint as damaged, with its path, and does not load it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-damaged-'));
+    const bad = join(dir, 'bad.ckpt');
+    writeFileSync(bad, 'not a checkpoint at all');
+    const r = cli('generate', '--checkpoint', bad, '--prompt', 'x');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(bad);
+  });
+
+  it('exports a Hugging Face folder whose logits equal the checkpoint’s, and generates from it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-export-'));
+    expect(cli('train', ...MICRO, '--steps', '3', '--out', join(dir, 'run')).status).toBe(0);
+    const ckpt = join(dir, 'run', 'step-0000003.ckpt');
+    const exp = cli('export', '--checkpoint', ckpt, '--out', join(dir, 'hf'));
+    expect(exp.status).toBe(0);
+    expect(readdirSync(join(dir, 'hf')).sort()).toEqual(
+      [
+        'README.md',
+        'config.json',
+        'generation_config.json',
+        'metrics.csv',
+        'model.safetensors',
+        'tokenizer.json',
+      ].sort(),
+    );
+    const a = cli('logits', '--checkpoint', ckpt, '--tokens', '5,6,7,8');
+    const b = cli('logits', '--checkpoint', join(dir, 'hf'), '--tokens', '5,6,7,8');
+    expect(b.stdout).toBe(a.stdout);
+    const gen = cli(
+      'generate',
+      '--checkpoint',
+      join(dir, 'hf'),
+      '--prompt',
+      'The ',
+      '--max-tokens',
+      '12',
+      '--seed',
+      '3',
+    );
+    expect(gen.status).toBe(0);
+    expect(gen.stdout.startsWith('The ')).toBe(true);
+    const again = cli(
+      'generate',
+      '--checkpoint',
+      ckpt,
+      '--prompt',
+      'The ',
+      '--max-tokens',
+      '12',
+      '--seed',
+      '3',
+    );
+    expect(again.stdout).toBe(gen.stdout);
+  });
+});
