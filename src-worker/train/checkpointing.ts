@@ -168,7 +168,7 @@ export interface InferenceModel {
  * checkpoint file, an exported Hugging Face GPT-2 folder, or a bare GPT-2 `model.safetensors`.
  */
 export async function loadInferenceModel(path: string, backend?: Backend): Promise<InferenceModel> {
-  const engine = backend ?? (await createBackend('ts'));
+  const engine = backend ?? (await createBackend('wasm'));
   const info = await stat(path).catch(() => null);
   if (info !== null && (info.isDirectory() || path.endsWith('.safetensors'))) {
     const imported = await importModel(path);
