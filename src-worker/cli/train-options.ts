@@ -122,7 +122,11 @@ export function addTrainOptions(cmd: Command): Command {
       parse.nonNegativeInt,
       0,
     )
-    .addOption(new Option('--backend <name>', 'numeric backend (wasm: SIMD, fast; ts: the readable reference)').choices(['ts', 'wasm']).default('wasm'))
+    .addOption(
+      new Option('--backend <name>', 'numeric backend (wasm: SIMD, fast; ts: the readable reference)')
+        .choices(['ts', 'wasm'])
+        .default('wasm'),
+    )
     .option('--out <dir>', 'folder for checkpoints')
     .option(
       '--checkpoint-every <n>',
