@@ -156,4 +156,35 @@ describe('crystalline CLI', () => {
     );
     expect(again.stdout).toBe(gen.stdout);
   });
+
+  it('fine-tunes from an exported folder: the first steps start from the trained weights', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-finetune-'));
+    expect(cli('train', ...MICRO, '--steps', '40', '--lr', '3e-3', '--out', join(dir, 'run')).status).toBe(0);
+    const exp = cli(
+      'export',
+      '--checkpoint',
+      join(dir, 'run', 'step-0000040.ckpt'),
+      '--out',
+      join(dir, 'hf'),
+    );
+    expect(exp.status).toBe(0);
+    const first = (out: string): number => jsonLines(out).find((l) => l.type === 'step')?.loss as number;
+    const tuned = cli(
+      'train',
+      '--sample',
+      '--init-from',
+      join(dir, 'hf'),
+      '--steps',
+      '2',
+      '--log-every',
+      '1',
+      '--json',
+    );
+    expect(tuned.status).toBe(0);
+    const fresh = cli('train', ...MICRO, '--steps', '2', '--log-every', '1', '--json');
+    expect(first(tuned.stdout)).toBeLessThan(first(fresh.stdout) - 0.3);
+    const clash = cli('train', '--sample', '--init-from', join(dir, 'hf'), '--layers', '3');
+    expect(clash.status).toBe(2);
+    expect(clash.stderr).toMatch(/--layers cannot be combined with --init-from/);
+  });
 });

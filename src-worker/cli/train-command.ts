@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { generate } from '../model/generate';
-import { resumeRun } from '../train/checkpointing';
+import { loadInferenceModel, resumeRun } from '../train/checkpointing';
 import { runTraining } from '../train/loop';
 import type { EvalEvent, TrainingEvent } from '../train/events';
 import { RunCheckpoints } from '../train/run-checkpoints';
@@ -172,7 +172,9 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
     if (!opts.sample && opts.data === undefined) {
       throw new UsageError('train needs a corpus: pass --sample for the built-in one, or --data PATH.');
     }
-    return prepareRun(runSpecFromOptions(opts));
+    return opts.initFrom === undefined
+      ? prepareRun(runSpecFromOptions(opts))
+      : fineTuneRun(runSpecFromOptions(opts), opts.initFrom, cmd);
   }
   // A resumed run keeps its data, model and training config; only these may change.
   const fixed = Object.keys(opts).filter(
@@ -231,6 +233,42 @@ async function openMetricsLog(path: string): Promise<(e: TrainingEvent) => void>
     // Synchronous append keeps rows in order; it runs once per logged step.
     if (row !== null) appendFileSync(path, row + '\n');
   };
+}
+
+/**
+ * A new run that starts from trained weights: the model's shape and tokenizer are the source's
+ * (a different shape could not hold its weights), everything about training comes from the flags.
+ */
+async function fineTuneRun(spec: RunSpec, source: string, cmd: Command): Promise<PreparedRun> {
+  const shapeFlags = ['layers', 'heads', 'embd', 'ctx', 'tokenizer', 'preset'].filter(
+    (k) => cmd.getOptionValueSource(k) === 'cli',
+  );
+  if (shapeFlags.length > 0) {
+    throw new UsageError(
+      `${shapeFlags.map((k) => '--' + k).join(', ')} cannot be combined with --init-from: ` +
+        `the model's shape and tokenizer come from ${source}.`,
+    );
+  }
+  const init = await loadInferenceModel(source);
+  if (init.tokenizer === null) {
+    throw new UsageError(
+      `${source} has no tokenizer.json beside its weights, so new text cannot be encoded for it.`,
+    );
+  }
+  const { vocabSize: _v, ...shape } = init.model.config;
+  const tokenizerSpec: RunSpec['tokenizer'] =
+    init.tokenizer.kind === 'bpe'
+      ? { kind: 'bpe', vocabSize: init.tokenizer.vocabSize }
+      : { kind: init.tokenizer.kind };
+  const tuned: RunSpec = {
+    ...spec,
+    tokenizer: tokenizerSpec,
+    model: shape,
+    train: { ...spec.train, seqLen: Math.min(spec.train.seqLen, shape.contextLength) },
+  };
+  const run = await prepareRun(tuned, { tokenizer: init.tokenizer });
+  run.trainer.model.params.set(init.model.params);
+  return run;
 }
 
 async function openCheckpoints(opts: TrainOptions): Promise<RunCheckpoints> {

@@ -51,6 +51,7 @@ export interface TrainOptions {
   keepLast: number;
   keepEvery: number;
   resume?: string;
+  initFrom?: string;
   json?: boolean;
 }
 
@@ -145,6 +146,10 @@ export function addTrainOptions(cmd: Command): Command {
       'with --out: also keep every checkpoint whose step is a multiple of N',
       parse.nonNegativeInt,
       0,
+    )
+    .option(
+      '--init-from <path>',
+      'fine-tune: start from the weights and tokenizer of a checkpoint or exported Hugging Face folder',
     )
     .addOption(
       new Option(
