@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../checkpoint/read';
 
 const BIN = join(import.meta.dirname, '../../bin/crystalline.js');
 const MICRO = ['--sample', '--layers', '1', '--embd', '32', '--heads', '2', '--ctx', '16', '--batch', '4'];
@@ -59,7 +60,7 @@ describe('crystalline CLI', () => {
     for (const key of ['train_loss', 'val_loss', 'tokens_per_s']) expect(typeof done[key]).toBe('number');
   });
 
-  it('resumes exactly in a fresh process: 4 steps + resume to 8 = 8 steps straight', () => {
+  it('resumes exactly in a fresh process: 4 steps + resume to 8 = 8 steps straight', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-resume-'));
     const common = [...MICRO, '--eval-every', '4', '--log-every', '1', '--json'];
     const straight = cli(
@@ -87,6 +88,22 @@ describe('crystalline CLI', () => {
         .filter((l) => l.type === 'step' && (l.step as number) > 4)
         .map((l) => l.loss);
     expect(loss(resumed.stdout)).toEqual(loss(straight.stdout));
+    // Parameters and optimizer moments are bitwise identical, tensor by tensor.
+    const [a, b] = await Promise.all([
+      readCheckpoint(join(dir, 'a', 'step-0000008.ckpt')),
+      readCheckpoint(join(dir, 'b', 'step-0000008.ckpt')),
+    ]);
+    expect([...b.tensors.keys()]).toEqual([...a.tensors.keys()]);
+    for (const [name, t] of a.tensors) {
+      const u = b.tensors.get(name)?.data ?? new Float32Array();
+      expect(
+        Buffer.from(u.buffer, u.byteOffset, u.byteLength).equals(
+          Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+        ),
+        name,
+      ).toBe(true);
+    }
+    expect(b.header.sampler).toEqual(a.header.sampler);
     const logitsA = cli('logits', '--checkpoint', join(dir, 'a', 'step-0000008.ckpt'), '--tokens', '1,2,3');
     const logitsB = cli('logits', '--checkpoint', join(dir, 'b', 'step-0000008.ckpt'), '--tokens', '1,2,3');
     expect(logitsA.status).toBe(0);
