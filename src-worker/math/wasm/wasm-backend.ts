@@ -1,0 +1,736 @@
+// The `wasm` backend: the kernels of wat/*.wat (f32x4 SIMD, blocked matmul) over one shared
+// WebAssembly.Memory. Same contract and results as the `ts` reference, to float32 rounding.
+//
+// Buffers: every Float32Array/Int32Array given to a kernel must be a view of this backend's memory,
+// i.e. come from its allocF32/allocI32 (a subarray of one is fine). Kernels receive the view's
+// byteOffset as the address; a foreign or too-short view is refused with a typed error before any
+// WebAssembly runs. Allocation is a bump pointer that never frees: allocate a run's buffers once.
+import type { Backend } from '../backend';
+import { TargetOutOfRangeError } from '../cross-entropy';
+import { compileKernels, defaultKernelPath, type KernelPath } from './kernel-path';
+import { wasm, type WasmGlobal, type WasmModule } from './wasm-api';
+import { DEFAULT_INITIAL_BYTES, MAX_MEMORY_BYTES, WasmHeap } from './wasm-heap';
+
+export interface WasmBackendOptions {
+  /** Which build of the kernels to run; default: 'wasm-relaxed-fma' where the runtime has it. */
+  kernelPath?: KernelPath;
+  /** Memory reserved up front (default 16 MiB); it grows on demand. */
+  initialBytes?: number;
+  /** Upper bound of the memory (default and most: 4 GiB). */
+  maximumBytes?: number;
+}
+
+/** A dimension that is not a non-negative integer below 2³², or shapes that do not fit together. */
+export class KernelDimensionError extends RangeError {
+  constructor(kernel: string, detail: string) {
+    super(`${kernel}: ${detail}`);
+    this.name = 'KernelDimensionError';
+  }
+}
+
+/** A token id outside the embedding table: reading its row would read another tensor's memory. */
+export class TokenIdOutOfRangeError extends RangeError {
+  constructor(position: number, id: number, V: number) {
+    super(`encoder: token id ${id} at position ${position} is outside the vocabulary [0, ${V})`);
+    this.name = 'TokenIdOutOfRangeError';
+  }
+}
+
+/** The exports of the compiled module; addresses are byte offsets, dims element counts. */
+export interface KernelExports {
+  /** Sizes in floats of the scratch (matmul packing, GELU chunk) each instance needs its own of. */
+  readonly pack_a_floats: WasmGlobal;
+  readonly pack_b_floats: WasmGlobal;
+  readonly tile_floats: WasmGlobal;
+  readonly chunk_floats: WasmGlobal;
+  set_scratch(packA: number, packB: number, tile: number, chunk: number): void;
+  /** out (M,P) += A·B with A[i,k] = a[i·aRow + k·aK], B[k,j] = b[k·bK + j·bCol] (strides in elements). */
+  gemm(
+    out: number,
+    a: number,
+    aRow: number,
+    aK: number,
+    b: number,
+    bK: number,
+    bCol: number,
+    M: number,
+    P: number,
+    K: number,
+  ): void;
+  /** sums (P) += Σ_n x[n,:] for x (N,P). */
+  column_sums(sums: number, x: number, N: number, P: number): void;
+  first_id_out_of_range(ids: number, n: number, limit: number): number;
+  encoder_forward(out: number, inp: number, wte: number, wpe: number, B: number, T: number, C: number): void;
+  encoder_backward(
+    dwte: number,
+    dwpe: number,
+    dout: number,
+    inp: number,
+    B: number,
+    T: number,
+    C: number,
+  ): void;
+  layernorm_forward(
+    out: number,
+    mean: number,
+    rstd: number,
+    inp: number,
+    weight: number,
+    bias: number,
+    N: number,
+    C: number,
+  ): void;
+  layernorm_backward(
+    dinp: number,
+    dweight: number,
+    dbias: number,
+    dout: number,
+    inp: number,
+    weight: number,
+    mean: number,
+    rstd: number,
+    N: number,
+    C: number,
+  ): void;
+  matmul_forward(
+    out: number,
+    inp: number,
+    weight: number,
+    bias: number,
+    N: number,
+    C: number,
+    OC: number,
+  ): void;
+  matmul_backward(
+    dinp: number,
+    dweight: number,
+    dbias: number,
+    dout: number,
+    inp: number,
+    weight: number,
+    N: number,
+    C: number,
+    OC: number,
+  ): void;
+  matmul_transposed_forward(out: number, inp: number, weight: number, N: number, C: number, OC: number): void;
+  matmul_transposed_backward(
+    dinp: number,
+    dweight: number,
+    dout: number,
+    inp: number,
+    weight: number,
+    N: number,
+    C: number,
+    OC: number,
+  ): void;
+  attention_forward(
+    out: number,
+    preatt: number,
+    att: number,
+    inp: number,
+    B: number,
+    T: number,
+    C: number,
+    NH: number,
+  ): void;
+  attention_backward(
+    dinp: number,
+    dpreatt: number,
+    datt: number,
+    dout: number,
+    inp: number,
+    att: number,
+    B: number,
+    T: number,
+    C: number,
+    NH: number,
+  ): void;
+  gelu_forward(out: number, inp: number, n: number): void;
+  gelu_backward(dinp: number, inp: number, dout: number, n: number): void;
+  residual_forward(out: number, a: number, b: number, n: number): void;
+  residual_backward(da: number, db: number, dout: number, n: number): void;
+  cross_entropy_forward(losses: number, probs: number, targets: number, N: number, V: number): void;
+  cross_entropy_backward(
+    dlogits: number,
+    probs: number,
+    targets: number,
+    scale: number,
+    N: number,
+    V: number,
+  ): void;
+  adamw_update(
+    params: number,
+    grads: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    eps: number,
+    weightDecay: number,
+    c1: number,
+    c2: number,
+  ): void;
+  sgd_momentum_update(
+    params: number,
+    grads: number,
+    momentum: number,
+    n: number,
+    lr: number,
+    mu: number,
+    weightDecay: number,
+  ): void;
+  sum_squares(x: number, n: number): number;
+  scale(x: number, s: number, n: number): void;
+}
+
+/**
+ * What runs the four matmul kernels once their arguments are checked: by default this backend's
+ * own instance; parallel.ts substitutes a pool of workers that split the rows.
+ */
+export type MatmulRunner = Pick<
+  KernelExports,
+  'matmul_forward' | 'matmul_backward' | 'matmul_transposed_forward' | 'matmul_transposed_backward'
+>;
+
+type KernelFunctionName = Exclude<
+  keyof KernelExports,
+  'pack_a_floats' | 'pack_b_floats' | 'tile_floats' | 'chunk_floats'
+>;
+
+/** Parameter count of each exported function: checked at load, so a .wat edit that changes one fails loudly. */
+const ARITY: Record<KernelFunctionName, number> = {
+  set_scratch: 4,
+  gemm: 10,
+  column_sums: 4,
+  first_id_out_of_range: 3,
+  encoder_forward: 7,
+  encoder_backward: 7,
+  layernorm_forward: 8,
+  layernorm_backward: 10,
+  matmul_forward: 7,
+  matmul_backward: 9,
+  matmul_transposed_forward: 6,
+  matmul_transposed_backward: 8,
+  attention_forward: 8,
+  attention_backward: 10,
+  gelu_forward: 3,
+  gelu_backward: 4,
+  residual_forward: 4,
+  residual_backward: 4,
+  cross_entropy_forward: 5,
+  cross_entropy_backward: 6,
+  adamw_update: 14,
+  sgd_momentum_update: 7,
+  sum_squares: 2,
+  scale: 3,
+};
+
+/**
+ * An instance of the kernels on the heap's memory, its exports checked against ARITY, with packing
+ * scratch of its own allocated from the heap (once: instances sharing a memory never share it).
+ */
+export function instantiateKernels(module: WasmModule, heap: WasmHeap): KernelExports {
+  const exports = new wasm.Instance(module, { env: { memory: heap.memory } }).exports;
+  for (const [name, arity] of Object.entries(ARITY)) {
+    const fn = exports[name];
+    if (typeof fn !== 'function' || fn.length !== arity) {
+      throw new Error(`wasm kernels: export '${name}' is missing or does not take ${arity} parameters`);
+    }
+  }
+  const kernels = exports as unknown as KernelExports;
+  const [packA, packB, tile, chunk] = allocScratch(kernels, heap);
+  kernels.set_scratch(packA, packB, tile, chunk);
+  return kernels;
+}
+
+/** Allocates one instance's worth of scratch; returns the addresses for set_scratch. */
+export function allocScratch(kernels: KernelExports, heap: WasmHeap): [number, number, number, number] {
+  return [
+    heap.allocF32(kernels.pack_a_floats.value).byteOffset,
+    heap.allocF32(kernels.pack_b_floats.value).byteOffset,
+    heap.allocF32(kernels.tile_floats.value).byteOffset,
+    heap.allocF32(kernels.chunk_floats.value).byteOffset,
+  ];
+}
+
+/** True for a non-negative integer below 2³² (what a kernel's i32 dimension can hold). */
+function isDim(x: number): boolean {
+  return x >>> 0 === x;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  /** The build of the kernels in use; checkpoints record it, since the paths round differently. */
+  readonly kernelPath: KernelPath;
+  /** The compiled kernels, for instantiating on the same memory in other workers. */
+  readonly module: WasmModule;
+  readonly heap: WasmHeap;
+  private readonly k: KernelExports;
+  private readonly matmuls: MatmulRunner;
+
+  constructor(module: WasmModule, kernelPath: KernelPath, heap: WasmHeap, matmuls?: MatmulRunner) {
+    this.module = module;
+    this.kernelPath = kernelPath;
+    this.heap = heap;
+    this.k = instantiateKernels(module, heap);
+    this.matmuls = matmuls ?? this.k;
+  }
+
+  // The kernels are arrow-function fields so that they stay bound when taken off the object, as
+  // the plain functions of the ts backend do.
+
+  allocF32 = (n: number): Float32Array => this.heap.allocF32(n);
+  allocI32 = (n: number): Int32Array => this.heap.allocI32(n);
+
+  encoderForward = (
+    out: Float32Array,
+    inp: Int32Array,
+    wte: Float32Array,
+    wpe: Float32Array,
+    B: number,
+    T: number,
+    C: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'encoderForward';
+    this.dims(name, B, T, C);
+    const ids = h.address(inp, B * T, name, 'inp');
+    this.checkTokenIds(inp, ids, B * T, wte, C);
+    this.k.encoder_forward(
+      h.address(out, B * T * C, name, 'out'),
+      ids,
+      h.address(wte, 0, name, 'wte'),
+      h.address(wpe, T * C, name, 'wpe'),
+      B,
+      T,
+      C,
+    );
+  };
+
+  encoderBackward = (
+    dwte: Float32Array,
+    dwpe: Float32Array,
+    dout: Float32Array,
+    inp: Int32Array,
+    B: number,
+    T: number,
+    C: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'encoderBackward';
+    this.dims(name, B, T, C);
+    const ids = h.address(inp, B * T, name, 'inp');
+    this.checkTokenIds(inp, ids, B * T, dwte, C);
+    this.k.encoder_backward(
+      h.address(dwte, 0, name, 'dwte'),
+      h.address(dwpe, T * C, name, 'dwpe'),
+      h.address(dout, B * T * C, name, 'dout'),
+      ids,
+      B,
+      T,
+      C,
+    );
+  };
+
+  layernormForward = (
+    out: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    inp: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array,
+    N: number,
+    C: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'layernormForward';
+    this.dims(name, N, C);
+    this.k.layernorm_forward(
+      h.address(out, N * C, name, 'out'),
+      h.address(mean, N, name, 'mean'),
+      h.address(rstd, N, name, 'rstd'),
+      h.address(inp, N * C, name, 'inp'),
+      h.address(weight, C, name, 'weight'),
+      h.address(bias, C, name, 'bias'),
+      N,
+      C,
+    );
+  };
+
+  layernormBackward = (
+    dinp: Float32Array,
+    dweight: Float32Array,
+    dbias: Float32Array,
+    dout: Float32Array,
+    inp: Float32Array,
+    weight: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    N: number,
+    C: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'layernormBackward';
+    this.dims(name, N, C);
+    this.k.layernorm_backward(
+      h.address(dinp, N * C, name, 'dinp'),
+      h.address(dweight, C, name, 'dweight'),
+      h.address(dbias, C, name, 'dbias'),
+      h.address(dout, N * C, name, 'dout'),
+      h.address(inp, N * C, name, 'inp'),
+      h.address(weight, C, name, 'weight'),
+      h.address(mean, N, name, 'mean'),
+      h.address(rstd, N, name, 'rstd'),
+      N,
+      C,
+    );
+  };
+
+  matmulForward = (
+    out: Float32Array,
+    inp: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array | null,
+    N: number,
+    C: number,
+    OC: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'matmulForward';
+    this.dims(name, N, C, OC);
+    this.matmuls.matmul_forward(
+      h.address(out, N * OC, name, 'out'),
+      h.address(inp, N * C, name, 'inp'),
+      h.address(weight, C * OC, name, 'weight'),
+      bias === null ? 0 : h.address(bias, OC, name, 'bias'),
+      N,
+      C,
+      OC,
+    );
+  };
+
+  matmulBackward = (
+    dinp: Float32Array,
+    dweight: Float32Array,
+    dbias: Float32Array | null,
+    dout: Float32Array,
+    inp: Float32Array,
+    weight: Float32Array,
+    N: number,
+    C: number,
+    OC: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'matmulBackward';
+    this.dims(name, N, C, OC);
+    this.matmuls.matmul_backward(
+      h.address(dinp, N * C, name, 'dinp'),
+      h.address(dweight, C * OC, name, 'dweight'),
+      dbias === null ? 0 : h.address(dbias, OC, name, 'dbias'),
+      h.address(dout, N * OC, name, 'dout'),
+      h.address(inp, N * C, name, 'inp'),
+      h.address(weight, C * OC, name, 'weight'),
+      N,
+      C,
+      OC,
+    );
+  };
+
+  matmulTransposedForward = (
+    out: Float32Array,
+    inp: Float32Array,
+    weight: Float32Array,
+    N: number,
+    C: number,
+    OC: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'matmulTransposedForward';
+    this.dims(name, N, C, OC);
+    this.matmuls.matmul_transposed_forward(
+      h.address(out, N * OC, name, 'out'),
+      h.address(inp, N * C, name, 'inp'),
+      h.address(weight, OC * C, name, 'weight'),
+      N,
+      C,
+      OC,
+    );
+  };
+
+  matmulTransposedBackward = (
+    dinp: Float32Array,
+    dweight: Float32Array,
+    dout: Float32Array,
+    inp: Float32Array,
+    weight: Float32Array,
+    N: number,
+    C: number,
+    OC: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'matmulTransposedBackward';
+    this.dims(name, N, C, OC);
+    this.matmuls.matmul_transposed_backward(
+      h.address(dinp, N * C, name, 'dinp'),
+      h.address(dweight, OC * C, name, 'dweight'),
+      h.address(dout, N * OC, name, 'dout'),
+      h.address(inp, N * C, name, 'inp'),
+      h.address(weight, OC * C, name, 'weight'),
+      N,
+      C,
+      OC,
+    );
+  };
+
+  attentionForward = (
+    out: Float32Array,
+    preatt: Float32Array,
+    att: Float32Array,
+    inp: Float32Array,
+    B: number,
+    T: number,
+    C: number,
+    NH: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'attentionForward';
+    this.attentionDims(name, B, T, C, NH);
+    this.k.attention_forward(
+      h.address(out, B * T * C, name, 'out'),
+      h.address(preatt, B * NH * T * T, name, 'preatt'),
+      h.address(att, B * NH * T * T, name, 'att'),
+      h.address(inp, B * T * 3 * C, name, 'inp'),
+      B,
+      T,
+      C,
+      NH,
+    );
+  };
+
+  attentionBackward = (
+    dinp: Float32Array,
+    dpreatt: Float32Array,
+    datt: Float32Array,
+    dout: Float32Array,
+    inp: Float32Array,
+    att: Float32Array,
+    B: number,
+    T: number,
+    C: number,
+    NH: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'attentionBackward';
+    this.attentionDims(name, B, T, C, NH);
+    this.k.attention_backward(
+      h.address(dinp, B * T * 3 * C, name, 'dinp'),
+      h.address(dpreatt, B * NH * T * T, name, 'dpreatt'),
+      h.address(datt, B * NH * T * T, name, 'datt'),
+      h.address(dout, B * T * C, name, 'dout'),
+      h.address(inp, B * T * 3 * C, name, 'inp'),
+      h.address(att, B * NH * T * T, name, 'att'),
+      B,
+      T,
+      C,
+      NH,
+    );
+  };
+
+  geluForward = (out: Float32Array, inp: Float32Array, n: number): void => {
+    const h = this.heap;
+    this.dims('geluForward', n);
+    this.k.gelu_forward(h.address(out, n, 'geluForward', 'out'), h.address(inp, n, 'geluForward', 'inp'), n);
+  };
+
+  geluBackward = (dinp: Float32Array, inp: Float32Array, dout: Float32Array, n: number): void => {
+    const h = this.heap;
+    const name = 'geluBackward';
+    this.dims(name, n);
+    this.k.gelu_backward(
+      h.address(dinp, n, name, 'dinp'),
+      h.address(inp, n, name, 'inp'),
+      h.address(dout, n, name, 'dout'),
+      n,
+    );
+  };
+
+  residualForward = (out: Float32Array, a: Float32Array, b: Float32Array, n: number): void => {
+    const h = this.heap;
+    const name = 'residualForward';
+    this.dims(name, n);
+    this.k.residual_forward(
+      h.address(out, n, name, 'out'),
+      h.address(a, n, name, 'a'),
+      h.address(b, n, name, 'b'),
+      n,
+    );
+  };
+
+  residualBackward = (da: Float32Array, db: Float32Array, dout: Float32Array, n: number): void => {
+    const h = this.heap;
+    const name = 'residualBackward';
+    this.dims(name, n);
+    this.k.residual_backward(
+      h.address(da, n, name, 'da'),
+      h.address(db, n, name, 'db'),
+      h.address(dout, n, name, 'dout'),
+      n,
+    );
+  };
+
+  crossEntropyForward = (
+    losses: Float32Array,
+    logitsToProbs: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'crossEntropyForward';
+    this.dims(name, N, V);
+    const t = h.address(targets, N, name, 'targets');
+    this.checkTargets(targets, t, N, V);
+    this.k.cross_entropy_forward(
+      h.address(losses, N, name, 'losses'),
+      h.address(logitsToProbs, N * V, name, 'logitsToProbs'),
+      t,
+      N,
+      V,
+    );
+  };
+
+  crossEntropyBackward = (
+    dlogits: Float32Array,
+    probs: Float32Array,
+    targets: Int32Array,
+    dlossScale: number,
+    N: number,
+    V: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'crossEntropyBackward';
+    this.dims(name, N, V);
+    const t = h.address(targets, N, name, 'targets');
+    this.checkTargets(targets, t, N, V);
+    this.k.cross_entropy_backward(
+      h.address(dlogits, N * V, name, 'dlogits'),
+      h.address(probs, N * V, name, 'probs'),
+      t,
+      dlossScale,
+      N,
+      V,
+    );
+  };
+
+  adamwUpdate = (
+    params: Float32Array,
+    grads: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    t: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'adamwUpdate';
+    this.dims(name, n);
+    if (!(Number.isInteger(t) && t >= 1))
+      throw new KernelDimensionError(name, `step t must be an integer ≥ 1, got ${t}`);
+    this.k.adamw_update(
+      h.address(params, n, name, 'params'),
+      h.address(grads, n, name, 'grads'),
+      h.address(m, n, name, 'm'),
+      h.address(v, n, name, 'v'),
+      n,
+      lr,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      eps,
+      weightDecay,
+      // bias corrections in double precision, as reciprocals so the kernel multiplies
+      1 / (1 - Math.pow(beta1, t)),
+      1 / (1 - Math.pow(beta2, t)),
+    );
+  };
+
+  sgdMomentumUpdate = (
+    params: Float32Array,
+    grads: Float32Array,
+    momentum: Float32Array,
+    n: number,
+    lr: number,
+    mu: number,
+    weightDecay: number,
+  ): void => {
+    const h = this.heap;
+    const name = 'sgdMomentumUpdate';
+    this.dims(name, n);
+    this.k.sgd_momentum_update(
+      h.address(params, n, name, 'params'),
+      h.address(grads, n, name, 'grads'),
+      h.address(momentum, n, name, 'momentum'),
+      n,
+      lr,
+      mu,
+      weightDecay,
+    );
+  };
+
+  sumSquares = (x: Float32Array, n: number): number => {
+    this.dims('sumSquares', n);
+    return this.k.sum_squares(this.heap.address(x, n, 'sumSquares', 'x'), n);
+  };
+
+  scale = (x: Float32Array, s: number, n: number): void => {
+    this.dims('scale', n);
+    this.k.scale(this.heap.address(x, n, 'scale', 'x'), s, n);
+  };
+
+  /** Throws unless every given dimension is a non-negative integer an i32 can hold (fixed arity: no allocation). */
+  private dims(kernel: string, a: number, b = 0, c = 0): void {
+    if (!(isDim(a) && isDim(b) && isDim(c))) {
+      const bad = !isDim(a) ? a : !isDim(b) ? b : c;
+      throw new KernelDimensionError(kernel, `dimensions must be integers in [0, 2³²), got ${bad}`);
+    }
+  }
+
+  private attentionDims(kernel: string, B: number, T: number, C: number, NH: number): void {
+    this.dims(kernel, B, T, C);
+    if (!(isDim(NH) && NH > 0 && C % NH === 0)) {
+      throw new KernelDimensionError(kernel, `C (${C}) must be a multiple of the head count NH (${NH})`);
+    }
+  }
+
+  /** Token ids index rows of the (V,C) table, V read off the table's length. */
+  private checkTokenIds(ids: Int32Array, address: number, n: number, table: Float32Array, C: number): void {
+    const V = C === 0 ? 0 : Math.floor(table.length / C);
+    const bad = this.k.first_id_out_of_range(address, n, V);
+    if (bad >= 0) throw new TokenIdOutOfRangeError(bad, ids[bad], V);
+  }
+
+  private checkTargets(targets: Int32Array, address: number, N: number, V: number): void {
+    const bad = this.k.first_id_out_of_range(address, N, V);
+    if (bad >= 0) throw new TargetOutOfRangeError(bad, targets[bad], V);
+  }
+}
+
+/** A wasm backend on a fresh memory. Compiles the kernels once per process and path. */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const kernelPath = options.kernelPath ?? defaultKernelPath();
+  const module = await compileKernels(kernelPath);
+  const heap = new WasmHeap(
+    options.initialBytes ?? DEFAULT_INITIAL_BYTES,
+    options.maximumBytes ?? MAX_MEMORY_BYTES,
+  );
+  return new WasmBackend(module, kernelPath, heap);
+}
