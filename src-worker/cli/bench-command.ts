@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { BackendName } from '../math/backend';
+import type { Backend, BackendName } from '../math/backend';
+import { MatmulPool } from '../math/wasm/parallel';
 import { BACKEND_NAMES, createBackend } from '../math/backends';
 import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
 import type { ModelPresetName } from '../model/config';
@@ -25,6 +26,7 @@ export interface BenchCommandOptions {
   warmup: number;
   vocab: number;
   torch: boolean;
+  threads: number[];
   json?: boolean;
 }
 
@@ -39,6 +41,7 @@ export function addBenchOptions(cmd: Command): Command {
     .option('--steps <n>', 'timed steps per measurement', parse.positiveInt, 10)
     .option('--warmup <n>', 'untimed steps first', parse.nonNegativeInt, 2)
     .option('--vocab <n>', 'vocabulary size (65 = character-level Shakespeare)', parse.positiveInt, 65)
+    .option('--threads <list>', 'wasm thread counts to measure, e.g. 1,2', parse.tokenList, [1, 2])
     .option('--no-torch', 'skip the PyTorch reference even when it is installed')
     .option('--json', 'one JSON object per line');
 }
@@ -55,12 +58,35 @@ interface Measurement {
 /** Median step time of a full training step on random tokens. */
 async function measureEngine(
   name: BackendName,
+  threads: number,
   preset: ModelPresetName,
   vocab: number,
   steps: number,
   warmup: number,
 ): Promise<Measurement> {
-  const backend = await createBackend(name);
+  const pool = name === 'wasm' && threads > 1 ? await MatmulPool.start(threads) : null;
+  try {
+    return await measureSteps(
+      pool?.backend ?? (await createBackend(name)),
+      threads,
+      preset,
+      vocab,
+      steps,
+      warmup,
+    );
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function measureSteps(
+  backend: Backend,
+  threads: number,
+  preset: ModelPresetName,
+  vocab: number,
+  steps: number,
+  warmup: number,
+): Promise<Measurement> {
   const shape = MODEL_PRESETS[preset];
   const B = PRESET_BATCH[preset];
   const T = shape.contextLength;
@@ -95,7 +121,7 @@ async function measureEngine(
   const engineBytes = model.allocatedBytes + optimizer.stateBuffers.reduce((s, b) => s + b.byteLength, 0);
   return {
     preset,
-    impl: backend.kernelPath,
+    impl: threads > 1 ? `${backend.kernelPath}×${threads}` : backend.kernelPath,
     tokensPerSecond: (B * T) / (stepMs / 1000),
     stepMs,
     parameters: model.parameterCount,
@@ -166,15 +192,19 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
     }
   };
   for (const preset of presets) {
-    // Interleave engine and reference so machine noise hits both alike.
-    const torch = o.torch ? measureTorch(preset, o.vocab, o.steps, o.warmup, 1) : null;
-    if (o.torch && torch === null && !o.json) {
-      process.stdout.write(`${preset}: PyTorch reference skipped (no /usr/bin/python3 with torch).\n`);
-    }
-    if (torch) print(torch);
-    for (const name of backends) {
-      const m = await measureEngine(name, preset, o.vocab, o.steps, o.warmup);
-      print(m, torch ? m.tokensPerSecond / torch.tokensPerSecond : undefined);
+    // Interleaved per thread count: PyTorch with T threads, then the engine with T, so machine
+    // noise hits both alike; ratios compare the same thread count.
+    for (const threads of o.threads) {
+      const torch = o.torch ? measureTorch(preset, o.vocab, o.steps, o.warmup, threads) : null;
+      if (o.torch && torch === null && !o.json) {
+        process.stdout.write(`${preset}: PyTorch reference skipped (no /usr/bin/python3 with torch).\n`);
+      }
+      if (torch) print(torch);
+      for (const name of backends) {
+        if (name !== 'wasm' && threads > 1) continue;
+        const m = await measureEngine(name, threads, preset, o.vocab, o.steps, o.warmup);
+        print(m, torch ? m.tokensPerSecond / torch.tokensPerSecond : undefined);
+      }
     }
   }
 }
