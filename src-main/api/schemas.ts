@@ -1,0 +1,173 @@
+// The zod schemas of everything the API accepts: run configs (model, training, checkpoint and
+// sample policies), settings and the small inputs of each method. Shapes and types only; the
+// ranges a value must lie in are checked by validateRunConfig with the engine's own validators.
+
+import { z } from 'zod';
+
+/** A number field: anything else, NaN and ±Infinity included, is refused with this message. */
+export const finite = (): z.ZodNumber =>
+  z.number({
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be a finite number'),
+  });
+
+/** A whole number field with bounds, for the options the engine does not check itself. */
+const whole = (min: number, max: number = Number.MAX_SAFE_INTEGER): z.ZodNumber =>
+  finite()
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be ≥ ${min}` })
+    .max(max, { error: `must be ≤ ${max}` });
+
+export const id = (): z.ZodNumber => whole(1);
+
+export const backendSchema = z.enum(['ts', 'wasm'], { error: 'must be "ts" or "wasm"' });
+
+export const tokenizerSpecSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('byte') }),
+    z.strictObject({ kind: z.literal('char') }),
+    z.strictObject({ kind: z.literal('bpe'), vocabSize: whole(257, 65536) }),
+  ],
+  { error: 'must be {kind: "byte"}, {kind: "char"} or {kind: "bpe", vocabSize}' },
+);
+
+export const modelShapeSchema = z.strictObject({
+  nLayer: finite(),
+  nHead: finite(),
+  nEmbd: finite(),
+  contextLength: finite(),
+});
+
+const optimizerSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('adamw'),
+      beta1: finite(),
+      beta2: finite(),
+      eps: finite(),
+      weightDecay: finite(),
+    }),
+    z.strictObject({ kind: z.literal('sgd'), momentum: finite(), weightDecay: finite() }),
+  ],
+  { error: 'kind must be "adamw" or "sgd"' },
+);
+
+const scheduleBase = { lr: finite(), minLr: finite(), warmupSteps: finite(), totalSteps: finite() };
+
+const scheduleSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('constant'), ...scheduleBase }),
+    z.strictObject({ kind: z.literal('linear'), ...scheduleBase }),
+    z.strictObject({ kind: z.literal('cosine'), ...scheduleBase }),
+    z.strictObject({ kind: z.literal('inverse-sqrt'), ...scheduleBase }),
+    z.strictObject({ kind: z.literal('step'), ...scheduleBase, stepSize: finite(), gamma: finite() }),
+  ],
+  { error: 'kind must be one of constant, linear, cosine, inverse-sqrt, step' },
+);
+
+export const trainConfigSchema = z.strictObject({
+  batchSize: finite(),
+  seqLen: finite(),
+  gradAccumSteps: finite(),
+  steps: finite(),
+  optimizer: optimizerSchema,
+  schedule: scheduleSchema,
+  clipNorm: finite(),
+  evalEvery: finite(),
+  evalBatches: finite(),
+  earlyStopping: z.strictObject({ patience: finite(), minDelta: finite() }).nullable(),
+  maxBadSteps: finite(),
+  logEvery: finite(),
+  histogramEvery: finite(),
+  seed: finite(),
+  valFraction: finite(),
+});
+
+export const checkpointPolicySchema = z.strictObject({
+  every: whole(0), // a checkpoint every N steps (0: only on pause, stop and at the end)
+  onBest: z.boolean(), // also at each new best validation loss
+  keepLast: whole(1), // the N newest are kept …
+  keepBest: z.boolean(), // … plus the best …
+  keepEvery: whole(0), // … plus every checkpoint whose step is a multiple of M (0: off)
+});
+
+export const samplePolicySchema = z.strictObject({
+  every: whole(0), // a sample every N steps (0: never)
+  prompt: z.string().min(1, { error: 'must not be empty: the model continues a prompt' }),
+  maxTokens: whole(1, 4096),
+  temperature: finite().min(0, { error: 'must be ≥ 0 (0 = always the most likely token)' }),
+  topK: whole(0),
+  topP: finite().gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }),
+  seed: whole(0, 0xffffffff),
+});
+
+export const runConfigSchema = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(200, { error: 'must be at most 200 characters' }),
+  datasetId: id(),
+  model: modelShapeSchema,
+  train: trainConfigSchema,
+  backend: backendSchema,
+  checkpoints: checkpointPolicySchema,
+  samples: samplePolicySchema.nullable(),
+});
+
+/** What duplicating a run may change: any top-level section, or single fields of a section. */
+export const runConfigEditsSchema = z.strictObject({
+  name: runConfigSchema.shape.name.optional(),
+  datasetId: id().optional(),
+  model: modelShapeSchema.partial().optional(),
+  train: trainConfigSchema.partial().optional(),
+  backend: backendSchema.optional(),
+  checkpoints: checkpointPolicySchema.partial().optional(),
+  samples: samplePolicySchema.partial().nullable().optional(),
+});
+
+export const settingsSchema = z.strictObject({
+  maxConcurrentRuns: whole(1, 64), // runs training at once; more wait in the queue
+  defaultBackend: backendSchema, // the backend new run configs start with
+  heartbeatTimeoutSeconds: whole(5, 3600), // a worker silent this long is marked hung
+});
+
+export const samplingSchema = z.strictObject({
+  prompt: z.string().min(1, { error: 'must not be empty: the model continues a prompt' }),
+  maxTokens: whole(1, 4096),
+  temperature: finite().min(0, { error: 'must be ≥ 0 (0 = always the most likely token)' }),
+  topK: whole(0),
+  topP: finite().gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }),
+  seed: whole(0, 0xffffffff),
+});
+
+export const runStatusSchema = z.enum([
+  'created',
+  'queued',
+  'running',
+  'paused',
+  'stopping',
+  'stopped',
+  'completed',
+  'failed',
+  'interrupted',
+]);
+
+export const runFilterSchema = z.strictObject({
+  status: z.array(runStatusSchema).optional(),
+  tag: z.string().optional(),
+  datasetId: id().optional(),
+  origin: z.enum(['studio', 'cli']).optional(),
+  search: z.string().optional(), // part of the name, any case
+  limit: whole(1, 1000).optional(),
+  offset: whole(0).optional(),
+});
+
+export type RunConfig = z.output<typeof runConfigSchema>;
+export type RunConfigEdits = z.output<typeof runConfigEditsSchema>;
+export type Settings = z.output<typeof settingsSchema>;
+export type RunStatus = z.output<typeof runStatusSchema>;
+export type RunFilter = z.output<typeof runFilterSchema>;
+export type TokenizerSpecInput = z.output<typeof tokenizerSpecSchema>;

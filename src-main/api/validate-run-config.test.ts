@@ -1,0 +1,228 @@
+// Every field of a run config that can be wrong is refused with its own field name and a message
+// saying what is allowed — before anything is written or any worker starts.
+
+import { describe, expect, it } from 'vitest';
+import { splitTrainVal } from '../../src-worker/data/split';
+import type { RunConfig } from './schemas';
+import { splitSizes, validateRunConfig } from './validate-run-config';
+import type { RunConfigContext } from './validate-run-config';
+
+const GiB = 1024 ** 3;
+const ctx: RunConfigContext = { dataset: { tokens: 50_000, vocabSize: 60 }, freeMemoryBytes: 4 * GiB };
+
+function config(): RunConfig {
+  return {
+    name: 'a run',
+    datasetId: 1,
+    model: { nLayer: 2, nHead: 4, nEmbd: 32, contextLength: 32 },
+    train: {
+      batchSize: 8,
+      seqLen: 32,
+      gradAccumSteps: 1,
+      steps: 100,
+      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
+      schedule: { kind: 'cosine', lr: 1e-3, minLr: 1e-4, warmupSteps: 10, totalSteps: 100 },
+      clipNorm: 1,
+      evalEvery: 10,
+      evalBatches: 2,
+      earlyStopping: { patience: 3, minDelta: 0 },
+      maxBadSteps: 5,
+      logEvery: 1,
+      histogramEvery: 0,
+      seed: 1,
+      valFraction: 0.1,
+    },
+    backend: 'ts',
+    checkpoints: { every: 50, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
+    samples: { every: 50, prompt: 'a', maxTokens: 20, temperature: 1, topK: 0, topP: 1, seed: 1 },
+  };
+}
+
+type Edit = (c: RunConfig) => void;
+
+/** One bad value per field, the field it must be reported under, and words its message must hold. */
+const CASES: [string, Edit, string, RegExp][] = [
+  ['empty name', (c) => (c.name = '  '), 'name', /must not be empty/],
+  ['layers not whole', (c) => (c.model.nLayer = 1.5), 'model.nLayer', /positive integer/],
+  ['heads do not divide width', (c) => (c.model.nHead = 3), 'model.nHead', /must divide nEmbd \(32\)/],
+  ['width zero', (c) => (c.model.nEmbd = 0), 'model.nEmbd', /positive integer/],
+  [
+    'context above the limit',
+    (c) => (c.model.contextLength = 100_000),
+    'model.contextLength',
+    /at most 8192/,
+  ],
+  ['batch zero', (c) => (c.train.batchSize = 0), 'train.batchSize', /≥ 1/],
+  ['sequence longer than the context', (c) => (c.train.seqLen = 64), 'train.seqLen', /context length \(32\)/],
+  ['accumulation zero', (c) => (c.train.gradAccumSteps = 0), 'train.gradAccumSteps', /≥ 1/],
+  ['steps negative', (c) => (c.train.steps = -1), 'train.steps', /≥ 1/],
+  ['learning rate zero', (c) => (c.train.schedule.lr = 0), 'train.schedule.lr', /finite number > 0/],
+  ['learning rate infinite', (c) => (c.train.schedule.lr = Infinity), 'train.schedule.lr', /finite number/],
+  ['learning rate NaN', (c) => (c.train.schedule.lr = NaN), 'train.schedule.lr', /finite number/],
+  ['floor above the peak', (c) => (c.train.schedule.minLr = 1), 'train.schedule.minLr', /≤ lr/],
+  [
+    'warmup past the end',
+    (c) => (c.train.schedule.warmupSteps = 500),
+    'train.schedule.warmupSteps',
+    /≤ totalSteps/,
+  ],
+  [
+    'schedule ends elsewhere',
+    (c) => (c.train.schedule.totalSteps = 50),
+    'train.schedule.totalSteps',
+    /equal steps/,
+  ],
+  [
+    'beta1 of 1',
+    (c) => ((c.train.optimizer as { beta1: number }).beta1 = 1),
+    'train.optimizer.beta1',
+    /\[0, 1\)/,
+  ],
+  [
+    'beta2 negative',
+    (c) => ((c.train.optimizer as { beta2: number }).beta2 = -0.1),
+    'train.optimizer.beta2',
+    /\[0, 1\)/,
+  ],
+  ['eps zero', (c) => ((c.train.optimizer as { eps: number }).eps = 0), 'train.optimizer.eps', /> 0/],
+  [
+    'negative weight decay',
+    (c) => (c.train.optimizer.weightDecay = -1),
+    'train.optimizer.weightDecay',
+    /≥ 0/,
+  ],
+  [
+    'unknown optimizer',
+    (c) => ((c.train.optimizer as { kind: string }).kind = 'lion'),
+    'train.optimizer.kind',
+    /adamw/,
+  ],
+  ['negative clip', (c) => (c.train.clipNorm = -1), 'train.clipNorm', /≥ 0/],
+  ['negative eval interval', (c) => (c.train.evalEvery = -5), 'train.evalEvery', /≥ 0/],
+  ['no eval batches', (c) => (c.train.evalBatches = 0), 'train.evalBatches', /≥ 1/],
+  [
+    'patience zero',
+    (c) => ((c.train.earlyStopping as { patience: number }).patience = 0),
+    'train.earlyStopping.patience',
+    /≥ 1/,
+  ],
+  [
+    'negative min delta',
+    (c) => ((c.train.earlyStopping as { minDelta: number }).minDelta = -1),
+    'train.earlyStopping.minDelta',
+    /≥ 0/,
+  ],
+  ['bad-step limit zero', (c) => (c.train.maxBadSteps = 0), 'train.maxBadSteps', /≥ 1/],
+  ['log interval zero', (c) => (c.train.logEvery = 0), 'train.logEvery', /≥ 1/],
+  ['negative histogram interval', (c) => (c.train.histogramEvery = -1), 'train.histogramEvery', /≥ 0/],
+  ['seed too large', (c) => (c.train.seed = 2 ** 33), 'train.seed', /4294967295/],
+  ['validation fraction of 1', (c) => (c.train.valFraction = 1), 'train.valFraction', /between 0 and 1/],
+  ['unknown backend', (c) => ((c as { backend: string }).backend = 'cuda'), 'backend', /"ts" or "wasm"/],
+  ['negative checkpoint interval', (c) => (c.checkpoints.every = -1), 'checkpoints.every', /≥ 0/],
+  ['keep no checkpoint', (c) => (c.checkpoints.keepLast = 0), 'checkpoints.keepLast', /≥ 1/],
+  [
+    'empty sample prompt',
+    (c) => ((c.samples as { prompt: string }).prompt = ''),
+    'samples.prompt',
+    /must not be empty/,
+  ],
+  ['sample top-p zero', (c) => ((c.samples as { topP: number }).topP = 0), 'samples.topP', /\(0, 1\]/],
+  [
+    'a number as text',
+    (c) => ((c.train as { batchSize: unknown }).batchSize = '8'),
+    'train.batchSize',
+    /finite number/,
+  ],
+  [
+    'a missing field',
+    (c) => delete (c.model as Partial<RunConfig['model']>).nLayer,
+    'model.nLayer',
+    /is required/,
+  ],
+  [
+    'an unknown field',
+    (c) => ((c.train as Record<string, unknown>).learningRate = 1),
+    'train',
+    /learningRate/,
+  ],
+];
+
+describe('validateRunConfig', () => {
+  it('accepts a valid config and estimates its size', () => {
+    const check = validateRunConfig(config(), ctx);
+    expect(check.problems).toEqual([]);
+    expect(check.config).not.toBeNull();
+    expect(check.estimate?.parameters).toBeGreaterThan(0);
+    expect(check.estimate?.trainTokens).toBe(45_000);
+  });
+
+  it.each(CASES)('rejects %s under its field with its message', (_what, edit, field, message) => {
+    const c = config();
+    edit(c);
+    const check = validateRunConfig(c, ctx);
+    expect(check.config).toBeNull();
+    const problem = check.problems.find((p) => p.field === field);
+    expect(problem, JSON.stringify(check.problems)).toBeDefined();
+    expect(problem?.message).toMatch(message);
+  });
+
+  it('rejects a config whose dataset does not exist', () => {
+    const check = validateRunConfig(config(), { ...ctx, dataset: null });
+    expect(check.problems).toContainEqual({
+      field: 'datasetId',
+      message: expect.stringMatching(/no dataset with id 1/),
+    });
+  });
+
+  it('rejects a batch larger than the training split', () => {
+    const c = config();
+    c.train.valFraction = 0.9;
+    const check = validateRunConfig(c, { ...ctx, dataset: { tokens: 2_000, vocabSize: 60 } });
+    expect(check.problems.map((p) => p.field)).toEqual(['train.batchSize']);
+    expect(check.problems[0].message).toMatch(
+      /training split holds 200 tokens.*needs at least B·T \+ 1 = 257/,
+    );
+  });
+
+  it('rejects a validation split smaller than one batch', () => {
+    const check = validateRunConfig(config(), { ...ctx, dataset: { tokens: 2_000, vocabSize: 60 } });
+    expect(check.problems.map((p) => p.field)).toEqual(['train.valFraction']);
+    expect(check.problems[0].message).toMatch(
+      /validation split holds 200 tokens.*needs at least B·T \+ 1 = 257/,
+    );
+  });
+
+  it('rejects a model larger than the free memory, with both sizes', () => {
+    const c = config();
+    c.model = { nLayer: 12, nHead: 12, nEmbd: 768, contextLength: 1024 };
+    c.train.seqLen = 1024;
+    c.train.batchSize = 8;
+    const check = validateRunConfig(c, {
+      dataset: { tokens: 10_000_000, vocabSize: 50_257 },
+      freeMemoryBytes: GiB,
+    });
+    const problem = check.problems.find((p) => p.field === 'memory');
+    expect(problem?.message).toMatch(/needs about \d+ MiB .* only 1024 MiB of memory is free/);
+    expect(check.estimate?.memoryBytes).toBeGreaterThan(GiB);
+  });
+
+  it('reports every problem at once', () => {
+    const c = config();
+    c.model.nHead = 3;
+    c.train.batchSize = 0;
+    c.train.schedule.lr = -1;
+    const fields = validateRunConfig(c, ctx).problems.map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['model.nHead', 'train.batchSize', 'train.schedule.lr']));
+  });
+});
+
+describe('splitSizes', () => {
+  it('cuts where the engine cuts', () => {
+    for (const n of [1000, 1001, 4097, 12_345]) {
+      for (const f of [0.1, 0.2, 0.05, 0.333]) {
+        const split = splitTrainVal(new Int32Array(n), 1, 1, f);
+        expect(splitSizes(n, f)).toEqual({ train: split.train.length, val: split.val.length });
+      }
+    }
+  });
+});

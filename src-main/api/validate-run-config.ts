@@ -1,0 +1,112 @@
+// Checks a run config before anything is written or any worker starts: its shape (zod), then each
+// value with the engine's own validators (so the studio and the CLI say the same thing), then what
+// depends on the dataset and the machine — both splits hold a batch, the model fits in memory.
+
+import { validateModelConfig } from '../../src-worker/model/config';
+import type { ModelConfig } from '../../src-worker/model/config';
+import { engineMemory, parameterCount } from '../../src-worker/model/layout';
+import { validateTrainConfig } from '../../src-worker/train/validate';
+import type { FieldProblem } from './errors';
+import { runConfigSchema } from './schemas';
+import type { RunConfig } from './schemas';
+import type { Estimate } from './types';
+
+export interface RunConfigContext {
+  /** The config's dataset, or null when there is none with its id. */
+  dataset: { tokens: number; vocabSize: number } | null;
+  freeMemoryBytes: number;
+}
+
+export interface RunConfigCheck {
+  config: RunConfig | null; // the parsed config when it has no problem
+  problems: FieldProblem[];
+  estimate: Estimate | null;
+}
+
+/**
+ * Token counts of the train/validation split, cut exactly where src-worker/data/split.ts cuts
+ * (⌊n · (1 − valFraction)⌋, the fraction rounded to 12 digits), without allocating the tokens.
+ */
+export function splitSizes(tokens: number, valFraction: number): { train: number; val: number } {
+  const train = Math.floor(tokens * Number((1 - valFraction).toFixed(12)));
+  return { train, val: tokens - train };
+}
+
+const MiB = 1024 * 1024;
+
+export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunConfigCheck {
+  const parsed = runConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      config: null,
+      problems: parsed.error.issues.map((issue) => ({
+        field: issue.path.map(String).join('.') || '(config)',
+        message: issue.message,
+      })),
+      estimate: null,
+    };
+  }
+  const config = parsed.data;
+  const problems: FieldProblem[] = [];
+  const { dataset } = ctx;
+  if (dataset === null) {
+    problems.push({
+      field: 'datasetId',
+      message: `there is no dataset with id ${config.datasetId}; import one or choose another`,
+    });
+  }
+
+  const modelConfig: ModelConfig = { vocabSize: dataset?.vocabSize ?? 1, ...config.model };
+  const modelProblems = validateModelConfig(modelConfig);
+  for (const p of modelProblems) {
+    problems.push({ field: p.field === 'vocabSize' ? 'datasetId' : `model.${p.field}`, message: p.message });
+  }
+  const contextOk = !modelProblems.some((p) => p.field === 'contextLength');
+  const trainProblems = validateTrainConfig(config.train, contextOk ? config.model.contextLength : Infinity);
+  for (const p of trainProblems) problems.push({ field: `train.${p.field}`, message: p.message });
+
+  const { batchSize: B, seqLen: T, valFraction } = config.train;
+  const shapeOk = !trainProblems.some((p) => ['batchSize', 'seqLen', 'valFraction'].includes(p.field));
+  if (dataset === null || !shapeOk) return { config: null, problems, estimate: null };
+
+  const split = splitSizes(dataset.tokens, valFraction);
+  const needed = B * T + 1;
+  if (split.train < needed) {
+    problems.push({
+      field: 'train.batchSize',
+      message:
+        `the training split holds ${split.train} tokens, but one batch of ${B} sequences × ${T} tokens needs ` +
+        `at least B·T + 1 = ${needed}; use a smaller batch or sequence length, a smaller validation ` +
+        `fraction, or more text`,
+    });
+  }
+  if (split.val < needed) {
+    problems.push({
+      field: 'train.valFraction',
+      message:
+        `the validation split holds ${split.val} tokens, but one batch of ${B} sequences × ${T} tokens needs ` +
+        `at least B·T + 1 = ${needed}; use a larger validation fraction, a smaller batch or sequence ` +
+        `length, or more text`,
+    });
+  }
+  if (modelProblems.length > 0) return { config: null, problems, estimate: null };
+
+  const memory = engineMemory(modelConfig, B, T, config.train.optimizer.kind);
+  const estimate: Estimate = {
+    parameters: parameterCount(modelConfig),
+    memoryBytes: memory.total + 4 * dataset.tokens, // the corpus as int32 token ids
+    freeMemoryBytes: ctx.freeMemoryBytes,
+    trainTokens: split.train,
+    valTokens: split.val,
+  };
+  if (estimate.memoryBytes > ctx.freeMemoryBytes) {
+    problems.push({
+      field: 'memory',
+      message:
+        `this model needs about ${(estimate.memoryBytes / MiB).toFixed(0)} MiB (parameters, gradients, ` +
+        `optimizer state, activations and token ids), but only ${(ctx.freeMemoryBytes / MiB).toFixed(0)} MiB ` +
+        `of memory is free; choose fewer layers, a smaller width, batch or context`,
+    });
+  }
+  return { config: problems.length === 0 ? config : null, problems, estimate };
+}

@@ -1,0 +1,181 @@
+// Terminal runs are studio runs: `crystalline train --data-dir D` records its run, metrics and
+// checkpoints in the studio's database through a HeadlessRecorder, and `crystalline runs` lists
+// what the database holds. The terminal process owns its run while it trains (the studio leaves
+// a run alone while its owner lives, and marks it interrupted if the owner died).
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
+import type { RunFilter, RunSummary } from '../api';
+import type { StreamedTrainingEvent, WrittenCheckpoint } from '../../src-worker/protocol';
+import type { DoneEvent, TrainingEvent } from '../../src-worker/train/events';
+import type { RunSpec } from '../../src-worker/train/setup';
+import { checkpointDirOf, dataDirLayout, defaultDataDir, ensureDataDir } from './data-dir';
+import { cutHistory } from './history';
+import { RunRecorder } from './run-recorder';
+import { defaultSettings, runSummary, Store } from './store';
+
+export interface HeadlessRunOptions {
+  /** The studio's data folder; default: the app's own (see defaultDataDir). */
+  dataDir?: string;
+  spec: RunSpec;
+  /** Shown in the studio's run list; default: the corpus's file name and the date. */
+  name?: string;
+  /**
+   * The checkpoint `--resume` continues from. When the database knows it, that run continues
+   * (what it recorded after the checkpoint's step is cut); else a new run is recorded.
+   */
+  resumedFrom?: string | null;
+}
+
+export interface HeadlessRecorder {
+  readonly runId: number;
+  /** Where the run's checkpoints belong when the CLI was given no --out. */
+  readonly checkpointDir: string;
+  /** The training loop's onEvent hook; events are written in batches (one transaction each). */
+  onEvent(event: TrainingEvent): void;
+  /** After RunCheckpoints.save: the checkpoint written and the files its retention removed. */
+  onCheckpoint(saved: WrittenCheckpoint, removed: readonly string[]): void;
+  /** The run ended (the loop's done event): completed, early-stopped, halted or stopped (Ctrl-C). */
+  finish(done: DoneEvent): void;
+  /** The run failed with an error; records it and closes the database. */
+  fail(error: unknown): void;
+  /** Writes what is pending and closes the database (finish and fail call it). */
+  close(): void;
+}
+
+/** Events wait at most this long, or this many, before they are written. */
+const FLUSH_MS = 250;
+const FLUSH_EVENTS = 500;
+
+function openStore(dataDir: string): Store {
+  const layout = ensureDataDir(dataDir);
+  return Store.open(layout.database, defaultSettings(availableParallelism()));
+}
+
+/** Records a run started from a terminal in the studio's database; call before training starts. */
+export function recordHeadlessRun(options: HeadlessRunOptions): HeadlessRecorder {
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const layout = dataDirLayout(dataDir);
+  const store = openStore(dataDir);
+  const spec = options.spec;
+  const known = options.resumedFrom ? store.checkpoints.byPath(options.resumedFrom) : null;
+  const source = spec.data.kind === 'sample' ? 'sample corpus' : basename(spec.data.path);
+  let runId: number;
+  if (known !== null) {
+    runId = known.runId;
+    const run = store.runs.get(runId);
+    const later =
+      run !== null &&
+      (run.step > known.step || store.checkpoints.list(runId).some((c) => c.step > known.step));
+    if (run !== null && later) cutHistory(store, { ...run, spec }, known.step, () => undefined);
+    store.runs.setConfig(runId, null, spec, spec.train.steps);
+  } else {
+    runId = store.runs.insert({
+      name: options.name ?? `${source} · ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+      origin: 'cli',
+      datasetId: null,
+      config: null,
+      spec,
+      dir: join(layout.runs, '{id}'),
+      totalSteps: spec.train.steps,
+      parentRunId: null,
+      forkedAtStep: null,
+    });
+  }
+  const recorder = new RunRecorder(store, runId);
+  store.transaction(() => {
+    store.runs.setStatus(runId, {
+      status: 'running',
+      message: null,
+      stopReason: null,
+      errorStack: null,
+      ownerPid: process.pid,
+      started: known === null,
+    });
+    recorder.lifecycle({
+      step: known?.step ?? 0,
+      level: 'info',
+      code: known === null ? 'started' : 'resumed',
+      message:
+        known === null
+          ? 'Training started from a terminal.'
+          : `Resumed from a terminal at step ${known.step}.`,
+    });
+  });
+  const checkpointDir = checkpointDirOf((store.runs.get(runId) as { dir: string }).dir);
+  mkdirSync(checkpointDir, { recursive: true });
+
+  let pending: StreamedTrainingEvent[] = [];
+  let lastFlush = Date.now();
+  let closed = false;
+  const flush = (): void => {
+    if (pending.length === 0 || closed) return;
+    recorder.recordEvents(pending);
+    pending = [];
+    lastFlush = Date.now();
+  };
+  const close = (): void => {
+    if (closed) return;
+    flush();
+    closed = true;
+    store.close();
+  };
+  return {
+    runId,
+    checkpointDir,
+    onEvent(event) {
+      if (event.kind === 'done') return; // finish() records it
+      pending.push(event);
+      if (pending.length >= FLUSH_EVENTS || Date.now() - lastFlush >= FLUSH_MS) flush();
+    },
+    onCheckpoint(saved, removed) {
+      flush();
+      recorder.recordCheckpoint(saved, 'periodic', removed);
+    },
+    finish(done) {
+      flush();
+      recorder.recordDone(done);
+      close();
+    },
+    fail(error) {
+      flush();
+      const err = error instanceof Error ? error : new Error(String(error));
+      const step = store.runs.get(runId)?.step ?? 0;
+      recorder.recordFailure(step, 'error', err.message, err.stack ?? null);
+      close();
+    },
+    close,
+  };
+}
+
+/** The runs of a data folder (newest first) for `crystalline runs`; none when it has no database. */
+export function listRecordedRuns(dataDir: string = defaultDataDir(), filter: RunFilter = {}): RunSummary[] {
+  if (!existsSync(dataDirLayout(dataDir).database)) return [];
+  const store = openStore(dataDir);
+  try {
+    return store.runs.list(filter).map(runSummary);
+  } finally {
+    store.close();
+  }
+}
+
+/** The run list as a plain-text table: id, status, step of total, best validation loss, name. */
+export function formatRunTable(runs: readonly RunSummary[]): string {
+  const rows = [
+    ['ID', 'STATUS', 'STEP', 'BEST VAL', 'NAME'],
+    ...runs.map((r) => [
+      String(r.id),
+      r.status,
+      `${r.step}/${r.totalSteps}`,
+      r.bestValLoss === null ? '–' : r.bestValLoss.toFixed(4),
+      r.name,
+    ]),
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  return (
+    rows
+      .map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '))
+      .join('\n') + '\n'
+  );
+}

@@ -1,0 +1,170 @@
+// A run's whole life through the service, with real workers and a real SQLite file: create →
+// start → pause → resume → stop → resume from an older checkpoint (cutting the later history) →
+// finish; and the same from an older checkpoint as a fork, which leaves the first run untouched.
+
+import { existsSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  CheckpointInfo,
+  DatasetInfo,
+  EventInfo,
+  MetricSeries,
+  RunDetail,
+  RunSummary,
+  StudioEvent,
+} from '../api';
+import type { Studio } from './studio';
+import {
+  microConfig,
+  openStudio,
+  progressReaches,
+  runReaches,
+  tempDir,
+  writeCorpus,
+} from './test-support/fixtures';
+
+let dir: { path: string; remove: () => void };
+let studio: Studio;
+let events: { at: number; event: StudioEvent }[];
+
+beforeEach(async () => {
+  dir = tempDir('lifecycle');
+  studio = await openStudio(dir.path);
+  events = [];
+  studio.subscribe((event) => events.push({ at: Date.now(), event }));
+});
+afterEach(async () => {
+  await studio.close();
+  dir.remove();
+});
+
+async function importDataset(): Promise<DatasetInfo> {
+  return (await studio.call('datasets.import', {
+    path: writeCorpus(dir.path),
+    tokenizer: { kind: 'char' },
+    jobId: 'import-1',
+  })) as DatasetInfo;
+}
+
+async function lossSteps(runId: number): Promise<number[]> {
+  const [series] = (await studio.call('metrics.series', {
+    runIds: [runId],
+    keys: ['train/loss'],
+    maxPoints: 100_000,
+  })) as MetricSeries[];
+  return series.points.map((p) => p.step);
+}
+
+async function checkpoints(runId: number): Promise<CheckpointInfo[]> {
+  return (await studio.call('checkpoints.list', { runId })) as CheckpointInfo[];
+}
+
+describe('a run through the service', () => {
+  it('lives through create, start, pause, resume, stop, resume from an older checkpoint and finish', async () => {
+    const dataset = await importDataset();
+    const phases = events.flatMap(({ event: e }) => (e.type === 'dataset-import' ? [e.phase] : []));
+    expect(phases).toEqual(['reading', 'tokenizer', 'encoding', 'writing', 'done']);
+
+    const created = (await studio.call('runs.create', { config: microConfig(dataset.id, 240) })) as RunDetail;
+    expect(created).toMatchObject({ status: 'created', step: 0, totalSteps: 240, datasetName: dataset.name });
+
+    await studio.call('runs.start', { id: created.id });
+    await progressReaches(studio, created.id, 30);
+    const paused = (await studio.call('runs.pause', { id: created.id })) as RunSummary;
+    expect(paused.status).toBe('paused');
+    // Pausing leaves a checkpoint at the paused step (a periodic one, if it fell on that step).
+    const pauseCheckpoint = (await checkpoints(created.id)).find((c) => c.step === paused.step);
+    expect(pauseCheckpoint?.trigger).toMatch(/^(pause|periodic)$/);
+    const pausedAt = paused.step;
+    expect(pausedAt).toBeGreaterThanOrEqual(30);
+
+    // While paused nothing trains.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(Math.max(...(await lossSteps(created.id)))).toBeLessThanOrEqual(pausedAt);
+    expect(((await studio.call('runs.get', { id: created.id })) as RunSummary).status).toBe('paused');
+
+    const resumed = (await studio.call('runs.resume', { id: created.id })) as RunSummary;
+    expect(resumed.status).toBe('running');
+    await progressReaches(studio, created.id, pausedAt + 30);
+    const stopped = (await studio.call('runs.stop', { id: created.id })) as RunSummary;
+    expect(stopped).toMatchObject({ status: 'stopped', stopReason: 'stopped' });
+    expect(stopped.step).toBeGreaterThanOrEqual(pausedAt + 30);
+    expect(stopped.lastValLoss).not.toBeNull(); // stopping evaluates the final weights
+    const stopCheckpoint = (await checkpoints(created.id)).find((c) => c.step === stopped.step);
+    // Stopping leaves a checkpoint at the last step (a periodic one, if it fell on that step).
+    expect(stopCheckpoint?.trigger).toMatch(/^(stop|periodic)$/);
+
+    // Resume from the pause checkpoint: the history after it is cut at once, in one transaction.
+    const again = (await studio.call('runs.resume', {
+      id: created.id,
+      checkpointId: (pauseCheckpoint as CheckpointInfo).id,
+    })) as RunSummary;
+    expect(again.id).toBe(created.id);
+    const cut = (await studio.call('runs.events', { id: created.id, kinds: ['lifecycle'] })) as EventInfo[];
+    expect(cut.some((e) => e.code === 'history-cut' && e.step === pausedAt)).toBe(true);
+    expect(existsSync((stopCheckpoint as CheckpointInfo).path)).toBe(false);
+
+    const done = await runReaches(studio, created.id, (r) => r.status === 'completed', 'completed');
+    expect(done).toMatchObject({ step: 240, stopReason: 'completed', totalSteps: 240 });
+    expect(done.bestValLoss).not.toBeNull();
+
+    // One curve: every logged step once, in order, across the cut.
+    const steps = await lossSteps(created.id);
+    expect(steps).toEqual([...new Set(steps)].sort((a, b) => a - b));
+    expect(steps[steps.length - 1]).toBe(240);
+    expect(steps.filter((s) => s > pausedAt && s <= stopped.step).length).toBeGreaterThan(0);
+
+    const final = await checkpoints(created.id);
+    expect(final.map((c) => c.step)).toContain(240);
+    expect(final.every((c) => existsSync(c.path))).toBe(true);
+    expect(final.filter((c) => c.best)).toHaveLength(1);
+    const verified = await studio.call('checkpoints.verify', { id: final[final.length - 1].id });
+    expect(verified).toMatchObject({ ok: true, matchesRecord: true });
+
+    const codes = (
+      (await studio.call('runs.events', { id: created.id, kinds: ['lifecycle'] })) as EventInfo[]
+    ).map((e) => e.code);
+    // The stop at a step after the resume point went with the rest of the cut history.
+    expect(codes).toEqual([
+      'created',
+      'started',
+      'ready',
+      'paused',
+      'resumed',
+      'history-cut',
+      'resumed',
+      'ready',
+      'completed',
+    ]);
+
+    // Subscribers got monitoring no faster than ~10 updates a second for the run.
+    const updates = events.filter(({ event: e }) => e.type === 'run-update').map(({ at }) => at);
+    for (let i = 0; i + 11 < updates.length; i++)
+      expect(updates[i + 11] - updates[i]).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('forks a run from an older checkpoint and leaves the original as it was', async () => {
+    const dataset = await importDataset();
+    const run = (await studio.call('runs.create', { config: microConfig(dataset.id, 60) })) as RunDetail;
+    await studio.call('runs.start', { id: run.id });
+    const done = await runReaches(studio, run.id, (r) => r.status === 'completed', 'completed');
+    const first = (await checkpoints(run.id)).find((c) => c.step === 20) as CheckpointInfo;
+    const before = await lossSteps(run.id);
+
+    const fork = (await studio.call('runs.resume', {
+      id: run.id,
+      checkpointId: first.id,
+      mode: 'fork',
+      steps: 80,
+    })) as RunSummary;
+    expect(fork.id).not.toBe(run.id);
+    expect(fork).toMatchObject({ parentRunId: run.id, forkedAtStep: 20 });
+    const forkDone = await runReaches(studio, fork.id, (r) => r.status === 'completed', 'fork completed');
+    expect(forkDone.step).toBe(80);
+    expect(await lossSteps(run.id)).toEqual(before);
+    expect(((await studio.call('runs.get', { id: run.id })) as RunSummary).step).toBe(done.step);
+    const forkSteps = await lossSteps(fork.id);
+    expect(forkSteps.filter((s) => s <= 20)).toEqual(before.filter((s) => s <= 20));
+    expect(forkSteps[forkSteps.length - 1]).toBe(80);
+  });
+});

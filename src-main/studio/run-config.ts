@@ -1,0 +1,114 @@
+// Run configs on the studio side: a sensible default for a dataset (a preset, shrunk until one
+// batch fits both splits), the engine's RunSpec a config becomes, and a config with edits applied.
+
+import type { RunConfig, RunConfigEdits, Settings } from '../api';
+import { splitSizes } from '../api';
+import { MODEL_PRESETS, PRESET_BATCH } from '../../src-worker/model/config';
+import type { ModelPresetName } from '../../src-worker/model/config';
+import type { RunSpec } from '../../src-worker/train/setup';
+import { join } from 'node:path';
+import type { DatasetRecord } from './store';
+
+/** The text and tokenizer files of an imported dataset. */
+export function datasetFiles(dataset: DatasetRecord): { corpus: string; tokenizer: string } {
+  return { corpus: join(dataset.dir, 'corpus.txt'), tokenizer: join(dataset.dir, 'tokenizer.json') };
+}
+
+/** The engine's view of a run on an imported dataset. */
+export function specFor(config: RunConfig, dataset: DatasetRecord): RunSpec {
+  return {
+    data: { kind: 'path', path: datasetFiles(dataset).corpus },
+    tokenizer: dataset.tokenizer,
+    model: { ...config.model },
+    train: config.train,
+    backend: config.backend,
+  };
+}
+
+/**
+ * A config that trains the preset on the dataset. Batch and then context shrink (halving) until one
+ * batch fits each split, so a small corpus still gets a config that validates.
+ */
+export function defaultRunConfig(
+  dataset: DatasetRecord,
+  preset: ModelPresetName,
+  settings: Settings,
+  samplePrompt: string,
+): RunConfig {
+  const shape = MODEL_PRESETS[preset];
+  const valFraction = 0.1;
+  const split = splitSizes(dataset.tokens, valFraction);
+  const room = Math.min(split.train, split.val) - 1;
+  let B = PRESET_BATCH[preset];
+  let T = shape.contextLength;
+  while (B * T > room && B > 1) B = Math.max(1, Math.floor(B / 2));
+  while (B * T > room && T > 8) T = Math.max(8, Math.floor(T / 2));
+  const steps = 2000;
+  return {
+    name: `${dataset.name} · ${preset}`,
+    datasetId: dataset.id,
+    model: { ...shape },
+    train: {
+      batchSize: B,
+      seqLen: T,
+      gradAccumSteps: 1,
+      steps,
+      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
+      schedule: { kind: 'cosine', lr: 1e-3, minLr: 1e-4, warmupSteps: 100, totalSteps: steps },
+      clipNorm: 1,
+      evalEvery: 100,
+      evalBatches: 8,
+      earlyStopping: null,
+      maxBadSteps: 5,
+      logEvery: 10,
+      histogramEvery: 100,
+      seed: 1337,
+      valFraction,
+    },
+    backend: settings.defaultBackend,
+    checkpoints: { every: 200, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
+    samples: {
+      every: 200,
+      prompt: samplePrompt,
+      maxTokens: 120,
+      temperature: 0.8,
+      topK: 0,
+      topP: 1,
+      seed: 1,
+    },
+  };
+}
+
+/** `config` with `edits` applied: each field given replaces that field, the rest is kept. */
+export function applyEdits(config: RunConfig, edits: RunConfigEdits): RunConfig {
+  const samples =
+    edits.samples === undefined
+      ? config.samples
+      : edits.samples === null
+        ? null
+        : { ...(config.samples ?? defaultSamples()), ...edits.samples };
+  const edited: RunConfig = {
+    name: edits.name ?? config.name,
+    datasetId: edits.datasetId ?? config.datasetId,
+    model: { ...config.model, ...edits.model },
+    train: { ...config.train, ...edits.train },
+    backend: edits.backend ?? config.backend,
+    checkpoints: { ...config.checkpoints, ...edits.checkpoints },
+    samples,
+  };
+  // A new length without a new schedule: the schedule follows, so it still ends where the run does.
+  const steps = edits.train?.steps;
+  return steps !== undefined && edits.train?.schedule === undefined ? withSteps(edited, steps) : edited;
+}
+
+/** The config with a new planned length (the schedule ends where the run does). */
+export function withSteps(config: RunConfig, steps: number): RunConfig {
+  return {
+    ...config,
+    train: { ...config.train, steps, schedule: { ...config.train.schedule, totalSteps: steps } },
+  };
+}
+
+function defaultSamples(): NonNullable<RunConfig['samples']> {
+  return { every: 0, prompt: '\n', maxTokens: 120, temperature: 0.8, topK: 0, topP: 1, seed: 1 };
+}

@@ -1,0 +1,561 @@
+// Runs training: one worker_threads worker per active run (the main side never takes a step),
+// a queue with a concurrency limit, pause / resume / stop between steps with acknowledgements,
+// supervision (a worker that throws, exits or stops heartbeating fails its run), recovery of runs
+// left active by a process that died, and a checkpoint on stop and on shutdown.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ProgressInfo, RunSummary, StudioEvent } from '../api';
+import { StudioError } from '../api';
+import { CheckpointError } from '../../src-worker/checkpoint/errors';
+import { readCheckpointHeader, verifyCheckpoint } from '../../src-worker/checkpoint/read';
+import { PROTOCOL_VERSION, unreachable } from '../../src-worker/protocol';
+import type { CheckpointPolicy, TrainCommand, TrainState, WorkerEvent } from '../../src-worker/protocol';
+import type { RunSpec } from '../../src-worker/train/setup';
+import { checkpointDirOf } from './data-dir';
+import { emptyUpdate } from './monitoring';
+import { outcomeOf, RunRecorder } from './run-recorder';
+import type { Outcome } from './run-recorder';
+import { runSummary } from './store';
+import type { RunRecord, Store } from './store';
+import { UpdateThrottle } from './update-throttle';
+import { WorkerClient } from './worker-client';
+import type { WorkerExit } from './worker-client';
+
+export type GenerationEvent = Extract<WorkerEvent, { type: 'generation' }>;
+export type RequestErrorEvent = Extract<WorkerEvent, { type: 'error' }>;
+
+export interface RunManagerOptions {
+  store: Store;
+  workerScript: string;
+  flushMs: number;
+  heartbeatMs: number;
+  updateIntervalMs: number;
+  /** Read at each check, so a settings change applies at once. */
+  heartbeatTimeoutMs: () => number;
+  maxConcurrent: () => number;
+  /** How long shutdown waits for each worker's final checkpoint before it terminates the worker. */
+  shutdownGraceMs: number;
+  emit: (event: StudioEvent) => void;
+  /** Live generations streamed by a training worker; returns false for a request it does not know. */
+  onGeneration: (client: WorkerClient, event: GenerationEvent | RequestErrorEvent) => boolean;
+}
+
+interface ActiveRun {
+  runId: number;
+  client: WorkerClient;
+  recorder: RunRecorder;
+  state: TrainState;
+  step: number;
+  progress: ProgressInfo | null;
+  /** Its outcome is recorded (stopped, completed, failed or hung): the exit that follows is expected. */
+  ended: boolean;
+  /** The app is closing: a stop here means "interrupted", or "paused" for a run that was paused. */
+  shutdown: boolean;
+  pausedAtShutdown: boolean;
+}
+
+const CHECKPOINT_NAME = /^step-\d+\.ckpt$/;
+
+/** Whether a process with this id exists (a run's owner after a restart). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // this process has just started: it trains nothing yet
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The checkpoint policy of a run without a studio config (one started from a terminal). */
+function policyFor(run: RunRecord): CheckpointPolicy {
+  const c = run.config?.checkpoints;
+  if (c !== undefined) {
+    return {
+      every: c.every,
+      onBest: c.onBest,
+      retention: { keepLast: c.keepLast, keepBest: c.keepBest, keepEvery: c.keepEvery },
+    };
+  }
+  return {
+    every: Math.max(1, Math.floor(run.totalSteps / 10)),
+    onBest: true,
+    retention: { keepLast: 3, keepBest: true, keepEvery: 0 },
+  };
+}
+
+export class RunManager {
+  private readonly active = new Map<number, ActiveRun>();
+  private readonly throttle: UpdateThrottle;
+  private readonly supervisor: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(private readonly opts: RunManagerOptions) {
+    this.throttle = new UpdateThrottle(
+      (runId, update) => opts.emit({ type: 'run-update', runId, update }),
+      opts.updateIntervalMs,
+    );
+    this.supervisor = setInterval(() => this.supervise(), Math.max(50, Math.min(1000, opts.heartbeatMs)));
+    this.supervisor.unref();
+  }
+
+  /**
+   * After a start-up: runs that were training in a process that no longer exists become
+   * `interrupted` (resumable from their last good checkpoint); paused runs stay paused; each one's
+   * checkpoint folder is reconciled with the table, so no checkpoint written before the crash is
+   * lost. Then the queue starts.
+   */
+  async recover(): Promise<void> {
+    const { store } = this.opts;
+    for (const run of store.runs.withStatus(['running', 'stopping', 'paused', 'queued'])) {
+      if (run.ownerPid !== null && processAlive(run.ownerPid)) continue; // another process trains it
+      await this.reconcileCheckpoints(run);
+      if (run.status !== 'running' && run.status !== 'stopping') {
+        if (run.ownerPid !== null) store.runs.setStatus(run.id, { status: run.status, ownerPid: null });
+        continue;
+      }
+      const latest = store.checkpoints.latestGood(run.id);
+      const message =
+        `Interrupted at step ${run.step}: the process training it ended unexpectedly. ` +
+        (latest === null
+          ? 'It has no checkpoint yet; resuming starts it again from the beginning.'
+          : `Resuming continues from its last checkpoint, at step ${latest.step}.`);
+      store.transaction(() => {
+        store.runs.setStatus(run.id, {
+          status: 'interrupted',
+          message,
+          stopReason: 'crashed',
+          ownerPid: null,
+        });
+        new RunRecorder(store, run.id).lifecycle({
+          step: run.step,
+          level: 'warning',
+          code: 'interrupted',
+          message,
+        });
+      });
+      this.changed(run.id);
+    }
+    this.pump();
+  }
+
+  /** Puts a run in the queue (fresh, or from a checkpoint) and starts what the limit allows. */
+  enqueue(runId: number, checkpointId: number | null): void {
+    this.opts.store.runs.enqueue(runId, checkpointId);
+    this.changed(runId);
+    this.pump();
+  }
+
+  /** Starts queued runs, oldest first, while fewer than the limit are active. */
+  pump(): void {
+    if (this.closing) return;
+    while (this.active.size < this.opts.maxConcurrent()) {
+      const next = this.opts.store.runs.nextQueued();
+      if (next === null) return;
+      this.launch(next);
+    }
+  }
+
+  isLive(runId: number): boolean {
+    const a = this.active.get(runId);
+    return a !== undefined && !a.ended;
+  }
+
+  progressOf(runId: number): ProgressInfo | null {
+    return this.active.get(runId)?.progress ?? null;
+  }
+
+  /** The worker of a run training now, for a live generation. */
+  liveClient(runId: number): WorkerClient | null {
+    const a = this.active.get(runId);
+    return a === undefined || a.ended ? null : a.client;
+  }
+
+  /** Pauses between steps; resolves once the worker has written its checkpoint and acknowledged. */
+  async pause(runId: number): Promise<void> {
+    const a = this.requireLive(runId, 'pause');
+    if (a.state === 'paused') return;
+    const requestId = a.client.send({ type: 'pause' });
+    await a.client.waitFor(
+      (e) => e.type === 'state' && e.acks.includes(requestId),
+      this.opts.heartbeatTimeoutMs() * 2,
+      'acknowledge the pause',
+    );
+  }
+
+  async resume(runId: number): Promise<void> {
+    const a = this.requireLive(runId, 'resume');
+    const requestId = a.client.send({ type: 'resume' });
+    await a.client.waitFor(
+      (e) => e.type === 'state' && e.acks.includes(requestId),
+      this.opts.heartbeatTimeoutMs() * 2,
+      'acknowledge the resume',
+    );
+  }
+
+  /** Stops after the current step: a final evaluation and checkpoint, then the worker exits. */
+  async stop(runId: number): Promise<void> {
+    const a = this.requireLive(runId, 'stop');
+    a.client.send({ type: 'stop' });
+    await a.client.exited; // supervision ends a worker that hangs on the way
+  }
+
+  /**
+   * Shutdown: every active run stops with a checkpoint (a running one is then `interrupted`, a
+   * paused one stays `paused`); a worker that does not finish within the grace time is terminated.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const runs = [...this.active.values()];
+    for (const a of runs) {
+      a.shutdown = true;
+      a.pausedAtShutdown = a.state === 'paused';
+      if (!a.ended) a.client.send({ type: 'stop' });
+    }
+    await Promise.all(
+      runs.map(async (a) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), this.opts.shutdownGraceMs);
+        });
+        const result = await Promise.race([a.client.exited, late]);
+        clearTimeout(timer);
+        if (result !== 'late') return;
+        if (!a.ended) {
+          a.ended = true;
+          this.record(a, {
+            status: a.pausedAtShutdown ? 'paused' : 'interrupted',
+            stopReason: 'shutdown',
+            message: `The app was closed at step ${a.step} before the run's final checkpoint was written; it resumes from its last checkpoint.`,
+          });
+        }
+        await a.client.terminate();
+      }),
+    );
+    clearInterval(this.supervisor);
+    this.throttle.dispose();
+  }
+
+  private requireLive(runId: number, what: string): ActiveRun {
+    const a = this.active.get(runId);
+    if (a === undefined || a.ended) {
+      throw new StudioError('conflict', `Cannot ${what} run ${runId}: it is not training now.`);
+    }
+    return a;
+  }
+
+  private launch(runId: number): void {
+    const { store } = this.opts;
+    const run = store.runs.get(runId) as RunRecord;
+    const recorder = new RunRecorder(store, runId);
+    let command: Omit<TrainCommand, 'requestId'>;
+    try {
+      command = this.trainCommand(run);
+      mkdirSync(command.checkpointDir, { recursive: true });
+    } catch (err) {
+      recorder.recordFailure(run.step, 'start-failed', (err as Error).message, (err as Error).stack ?? null);
+      this.changed(runId);
+      return;
+    }
+    // The callbacks run only once the worker talks, after `active` below is set.
+    const client = new WorkerClient({
+      script: this.opts.workerScript,
+      flushMs: this.opts.flushMs,
+      heartbeatMs: this.opts.heartbeatMs,
+      onEvent: (event) => this.receive(active, event),
+      onExit: (exit) => this.exited(active, exit),
+    });
+    const active: ActiveRun = {
+      runId,
+      recorder,
+      client,
+      state: 'preparing',
+      step: run.step,
+      progress: null,
+      ended: false,
+      shutdown: false,
+      pausedAtShutdown: false,
+    };
+    this.active.set(runId, active);
+    store.transaction(() => {
+      store.runs.setStatus(runId, {
+        status: 'running',
+        message: null,
+        stopReason: null,
+        errorStack: null,
+        ownerPid: process.pid,
+        started: run.startedAt === null,
+      });
+      recorder.lifecycle({
+        step: run.step,
+        level: 'info',
+        code: command.resumeFrom === null ? 'started' : 'resumed',
+        message:
+          command.resumeFrom === null
+            ? 'Training started.'
+            : `Training resumed from the checkpoint of step ${run.step}.`,
+      });
+    });
+    client.send(command);
+    this.changed(runId);
+  }
+
+  private trainCommand(run: RunRecord): Omit<TrainCommand, 'requestId'> {
+    const { store } = this.opts;
+    const checkpoint = run.resumeCheckpointId === null ? null : store.checkpoints.get(run.resumeCheckpointId);
+    if (checkpoint === null && run.step > 0) {
+      throw new StudioError(
+        'failed',
+        `Run "${run.name}" is at step ${run.step}, but the checkpoint it was to resume from no longer exists.`,
+      );
+    }
+    const dataset = run.datasetId === null ? null : store.datasets.get(run.datasetId);
+    const spec: RunSpec = run.spec;
+    return {
+      type: 'train',
+      spec,
+      checkpointDir: checkpointDirOf(run.dir),
+      resumeFrom: checkpoint?.path ?? null,
+      tokenizerPath: dataset === null ? null : join(dataset.dir, 'tokenizer.json'),
+      checkpoints: policyFor(run),
+      samples: run.config?.samples ?? null,
+    };
+  }
+
+  private receive(a: ActiveRun, event: WorkerEvent): void {
+    try {
+      this.handle(a, event);
+    } catch (err) {
+      // A database or protocol error while recording: the run cannot go on consistently.
+      if (a.ended) return;
+      a.ended = true;
+      a.recorder.recordFailure(
+        a.step,
+        'internal',
+        `Recording the run failed: ${(err as Error).message}`,
+        (err as Error).stack ?? null,
+      );
+      this.changed(a.runId);
+      void a.client.terminate();
+    }
+  }
+
+  private handle(a: ActiveRun, event: WorkerEvent): void {
+    const { store } = this.opts;
+    const runId = a.runId;
+    switch (event.type) {
+      case 'ready':
+        if (event.protocolVersion !== PROTOCOL_VERSION) {
+          throw new Error(
+            `the worker speaks protocol ${event.protocolVersion}, this app ${PROTOCOL_VERSION}; rebuild the engine`,
+          );
+        }
+        return;
+      case 'state': {
+        const before = a.state;
+        a.state = event.state;
+        a.step = Math.max(a.step, event.step);
+        if (before === event.state || event.state === 'preparing' || a.ended) return;
+        this.throttle.flush(runId);
+        const status =
+          event.state === 'paused' ? 'paused' : event.state === 'stopping' ? 'stopping' : 'running';
+        store.transaction(() => {
+          store.runs.setStatus(runId, { status });
+          if (event.state === 'paused') store.runs.setStep(runId, event.step);
+          if (event.state === 'paused' || (event.state === 'running' && before === 'paused')) {
+            a.recorder.lifecycle({
+              step: event.step,
+              level: 'info',
+              code: event.state === 'paused' ? 'paused' : 'resumed',
+              message:
+                event.state === 'paused' ? `Paused at step ${event.step}.` : `Resumed at step ${event.step}.`,
+            });
+          }
+        });
+        this.changed(runId);
+        return;
+      }
+      case 'started': {
+        const i = event.info;
+        a.recorder.lifecycle({
+          step: i.step,
+          level: 'info',
+          code: 'ready',
+          message:
+            `${i.parameters.toLocaleString('en-US')} parameters; ${i.trainTokens} training and ${i.valTokens} ` +
+            `validation tokens (${i.tokenizer.kind} tokenizer, vocabulary ${i.tokenizer.vocabSize}).`,
+          data: i,
+        });
+        return;
+      }
+      case 'training-events': {
+        const update = a.recorder.recordEvents(event.events);
+        if (update.progress !== null) {
+          a.progress = update.progress;
+          a.step = update.progress.step;
+        }
+        this.throttle.add(runId, update);
+        return;
+      }
+      case 'checkpoint-written': {
+        const info = a.recorder.recordCheckpoint(event.checkpoint, event.trigger, event.removed);
+        this.throttle.add(runId, { ...emptyUpdate(), checkpoints: [info] });
+        return;
+      }
+      case 'sample': {
+        const info = a.recorder.recordSample(event.step, event.prompt, event.text);
+        this.throttle.add(runId, { ...emptyUpdate(), samples: [info] });
+        return;
+      }
+      case 'generation':
+        this.opts.onGeneration(a.client, event);
+        return;
+      case 'error':
+        if (event.fatal) {
+          if (a.ended) return;
+          a.ended = true;
+          this.throttle.forget(runId);
+          a.recorder.recordFailure(a.step, 'error', event.error.message, event.error.stack);
+          this.changed(runId);
+        } else if (!this.opts.onGeneration(a.client, event)) {
+          a.recorder.lifecycle({
+            step: a.step,
+            level: 'warning',
+            code: 'worker-warning',
+            message: event.error.message,
+          });
+        }
+        return;
+      case 'stopped': {
+        if (a.ended) return;
+        a.ended = true;
+        this.throttle.forget(runId);
+        a.step = event.done.step;
+        a.recorder.recordDone(event.done, this.outcomeAtShutdown(a, outcomeOf(event.done)));
+        this.changed(runId);
+        return;
+      }
+      case 'heartbeat':
+        return;
+      case 'dataset-progress':
+      case 'dataset-imported':
+        throw new Error(`a training worker sent ${event.type}`);
+      default:
+        unreachable(event, 'worker event');
+    }
+  }
+
+  /** A stop that shutdown asked for leaves the run interrupted (or paused), not stopped by the user. */
+  private outcomeAtShutdown(a: ActiveRun, outcome: Outcome): Outcome {
+    if (!a.shutdown || outcome.stopReason !== 'stopped') return outcome;
+    if (a.pausedAtShutdown)
+      return { status: 'paused', stopReason: 'shutdown', message: `Paused at step ${a.step}.` };
+    return {
+      status: 'interrupted',
+      stopReason: 'shutdown',
+      message: `The app was closed at step ${a.step}; the run resumes from the checkpoint written then.`,
+    };
+  }
+
+  private exited(a: ActiveRun, exit: WorkerExit): void {
+    this.active.delete(a.runId);
+    this.throttle.forget(a.runId);
+    if (!a.ended) {
+      a.ended = true;
+      const message =
+        exit.error !== null
+          ? `The training worker failed at step ${a.step}: ${exit.error.message}`
+          : `The training worker exited unexpectedly (exit code ${exit.code}) at step ${a.step}.`;
+      a.recorder.recordFailure(a.step, 'crashed', message, exit.error?.stack ?? null);
+      this.changed(a.runId);
+    }
+    this.pump();
+  }
+
+  /**
+   * A worker silent for longer than the heartbeat timeout is hung: its run fails and it is ended.
+   * One that reported its end but does not exit is ended too.
+   */
+  private supervise(): void {
+    const timeout = this.opts.heartbeatTimeoutMs();
+    const now = Date.now();
+    for (const a of this.active.values()) {
+      const silent = now - a.client.lastMessageAt;
+      if (silent <= timeout) continue;
+      if (a.ended) {
+        // Its outcome is recorded but the thread lingers (stuck after its last message): end it.
+        void a.client.terminate();
+        continue;
+      }
+      a.ended = true;
+      this.throttle.forget(a.runId);
+      a.recorder.recordFailure(
+        a.step,
+        'hung',
+        `The training worker stopped responding at step ${a.step}: no heartbeat for ${(silent / 1000).toFixed(1)} s ` +
+          `(the limit is ${(timeout / 1000).toFixed(1)} s). It was terminated; resume the run from its last checkpoint.`,
+        null,
+      );
+      this.changed(a.runId);
+      void a.client.terminate();
+    }
+  }
+
+  private record(a: ActiveRun, outcome: Outcome): void {
+    const { store } = this.opts;
+    store.transaction(() => {
+      store.runs.setStatus(a.runId, {
+        status: outcome.status,
+        message: outcome.message,
+        stopReason: outcome.stopReason,
+        ownerPid: null,
+      });
+      a.recorder.lifecycle({
+        step: a.step,
+        level: 'warning',
+        code: outcome.stopReason,
+        message: outcome.message,
+      });
+    });
+    this.changed(a.runId);
+  }
+
+  /** Registers checkpoint files the table lacks and drops rows whose file is gone. */
+  private async reconcileCheckpoints(run: RunRecord): Promise<void> {
+    const { store } = this.opts;
+    const dir = checkpointDirOf(run.dir);
+    for (const c of store.checkpoints.list(run.id)) {
+      if (!existsSync(c.path)) store.checkpoints.deletePath(c.path, run.id);
+    }
+    const known = new Set(store.checkpoints.list(run.id).map((c) => c.path));
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => CHECKPOINT_NAME.test(n)).sort()) {
+      const path = join(dir, name);
+      if (known.has(path)) continue;
+      const verified = await verifyCheckpoint(path);
+      if (!verified.ok) continue; // a damaged file is left on disk as evidence, never registered
+      try {
+        const { header } = await readCheckpointHeader(path);
+        store.checkpoints.record({
+          runId: run.id,
+          path,
+          step: verified.step,
+          sha256: verified.sha256,
+          bytes: verified.bytes,
+          valLoss: header.metrics?.valLoss ?? null,
+          finite: header.metrics?.finite ?? true,
+          trigger: 'found',
+        });
+      } catch (err) {
+        if (!(err instanceof CheckpointError)) throw err;
+      }
+    }
+  }
+
+  private changed(runId: number): void {
+    const run = this.opts.store.runs.get(runId);
+    if (run !== null) this.opts.emit({ type: 'run-changed', run: runSummary(run) as RunSummary });
+  }
+}

@@ -1,0 +1,172 @@
+// Writes what a training run reports into the store — each batch of events in one transaction —
+// and returns the update subscribers should see. Used for studio workers and for terminal runs.
+
+import type { CheckpointInfo, RunStatus, RunUpdate, SampleInfo } from '../api';
+import { unreachable } from '../../src-worker/protocol';
+import type { CheckpointTrigger, StreamedTrainingEvent, WrittenCheckpoint } from '../../src-worker/protocol';
+import type { DoneEvent } from '../../src-worker/train/events';
+import {
+  alertInfo,
+  emptyUpdate,
+  evalInfo,
+  evalPoints,
+  gradientPoints,
+  gradientsInfo,
+  groupPoints,
+  histogramInfos,
+  progressInfo,
+  progressPoints,
+} from './monitoring';
+import type { Store } from './store';
+import type { NewPoint } from './store/metrics';
+import type { NewEvent } from './store/events';
+
+/** How a run that ended is recorded. */
+export interface Outcome {
+  status: RunStatus;
+  stopReason: string;
+  message: string;
+}
+
+/** The status a run takes when its worker reports `done`. */
+export function outcomeOf(done: DoneEvent): Outcome {
+  switch (done.reason) {
+    case 'completed':
+    case 'early-stopped':
+      return { status: 'completed', stopReason: done.reason, message: done.message };
+    case 'stopped':
+      return { status: 'stopped', stopReason: 'stopped', message: done.message };
+    case 'halted':
+      return { status: 'failed', stopReason: 'halted', message: done.message };
+    default:
+      return unreachable(done.reason, 'stop reason');
+  }
+}
+
+export class RunRecorder {
+  constructor(
+    private readonly store: Store,
+    readonly runId: number,
+  ) {}
+
+  /** One batch of events, written in one transaction. */
+  recordEvents(events: readonly StreamedTrainingEvent[]): RunUpdate {
+    const { store, runId } = this;
+    const update = emptyUpdate();
+    const points: NewPoint[] = [];
+    store.transaction(() => {
+      let progressed = false;
+      for (const e of events) {
+        switch (e.kind) {
+          case 'progress':
+            points.push(...progressPoints(e));
+            update.progress = progressInfo(e);
+            progressed = true;
+            break;
+          case 'eval':
+            points.push(...evalPoints(e));
+            store.runs.setEval(runId, e.valLoss);
+            update.evals.push(evalInfo(e));
+            store.events.insert(runId, {
+              step: e.step,
+              kind: 'eval',
+              level: 'info',
+              code: e.best ? 'best' : 'eval',
+              message: `Validation loss ${e.valLoss.toFixed(4)} at step ${e.step}${e.best ? ' (a new best)' : ''}.`,
+              data: { confusion: evalInfo(e).confusion },
+            });
+            break;
+          case 'gradients':
+            points.push(...gradientPoints(e));
+            update.gradients = gradientsInfo(e);
+            break;
+          case 'histogram':
+            store.histograms.insert(runId, e.step, 'gradients', e.gradients);
+            store.histograms.insert(runId, e.step, 'weights', e.weights);
+            update.histograms.push(...histogramInfos(runId, e));
+            break;
+          case 'alert':
+            store.events.insert(runId, {
+              step: e.step,
+              kind: 'alert',
+              level: e.level,
+              code: e.code,
+              message: e.message,
+              data: { tensor: e.tensor ?? null, value: Number.isFinite(e.value) ? e.value : null },
+            });
+            update.alerts.push(alertInfo(e));
+            break;
+          default:
+            unreachable(e, 'training event');
+        }
+      }
+      store.metrics.insert(runId, points);
+      const p = update.progress;
+      if (progressed && p !== null) store.runs.setProgress(runId, p.step, p.tokensSeen, p.loss);
+    });
+    update.metrics = groupPoints(points);
+    return update;
+  }
+
+  /** A checkpoint the worker wrote and verified, and the files its retention policy removed. */
+  recordCheckpoint(
+    c: WrittenCheckpoint,
+    trigger: CheckpointTrigger,
+    removed: readonly string[],
+  ): CheckpointInfo {
+    return this.store.transaction(() => {
+      for (const path of removed) this.store.checkpoints.deletePath(path, this.runId);
+      return this.store.checkpoints.record({ runId: this.runId, ...c, trigger });
+    });
+  }
+
+  recordSample(step: number, prompt: string, text: string): SampleInfo {
+    return this.store.samples.insert(this.runId, step, prompt, text);
+  }
+
+  lifecycle(event: Omit<NewEvent, 'kind'>): void {
+    this.store.events.insert(this.runId, { ...event, kind: 'lifecycle' });
+  }
+
+  /** The run ended by itself or on request: its final status, step and losses. */
+  recordDone(done: DoneEvent, outcome: Outcome = outcomeOf(done)): void {
+    this.store.transaction(() => {
+      this.store.runs.setStep(this.runId, done.step);
+      this.store.runs.setStatus(this.runId, {
+        status: outcome.status,
+        message: outcome.message,
+        stopReason: outcome.stopReason,
+        ownerPid: null,
+        finished: outcome.status !== 'paused',
+      });
+      this.lifecycle({
+        step: done.step,
+        level: outcome.status === 'failed' ? 'error' : 'info',
+        code: outcome.stopReason,
+        message: outcome.message,
+        data: {
+          trainLoss: Number.isFinite(done.trainLoss) ? done.trainLoss : null,
+          valLoss: Number.isFinite(done.valLoss) ? done.valLoss : null,
+          bestValLoss: Number.isFinite(done.bestValLoss) ? done.bestValLoss : null,
+          tokensPerSecond: Number.isFinite(done.tokensPerSecond) ? done.tokensPerSecond : null,
+          seconds: done.seconds,
+        },
+      });
+    });
+  }
+
+  /** The run failed: its worker threw, exited or hung. */
+  recordFailure(step: number, stopReason: string, message: string, stack: string | null): void {
+    this.store.transaction(() => {
+      this.store.runs.setStatus(this.runId, {
+        status: 'failed',
+        message,
+        stopReason,
+        errorStack: stack,
+        ownerPid: null,
+        finished: true,
+      });
+      this.lifecycle({ step, level: 'error', code: stopReason, message, data: { stack } });
+    });
+  }
+}

@@ -1,0 +1,353 @@
+// The runs table: a run's config, where it is in its life (status, step, queue position, the
+// checkpoint it starts from), its headline numbers, and the process training it.
+
+import type { RunConfig, RunFilter, RunStatus, RunSummary } from '../../api';
+import type { RunSpec } from '../../../src-worker/train/setup';
+import type { Db } from '../db';
+import { finiteOrNull, nowIso, parseJson } from './sql-values';
+
+export interface RunRecord extends RunSummary {
+  config: RunConfig | null;
+  spec: RunSpec;
+  dir: string;
+  errorStack: string | null;
+  notes: string;
+  queueSeq: number | null;
+  resumeCheckpointId: number | null;
+  ownerPid: number | null;
+}
+
+export interface NewRun {
+  name: string;
+  origin: 'studio' | 'cli';
+  datasetId: number | null;
+  config: RunConfig | null;
+  spec: RunSpec;
+  dir: string; // may hold `{id}`, replaced by the new run's id
+  totalSteps: number;
+  parentRunId: number | null;
+  forkedAtStep: number | null;
+}
+
+/** How a run's status changes: the fields not given keep their value. */
+export interface StatusChange {
+  status: RunStatus;
+  message?: string | null;
+  stopReason?: string | null;
+  errorStack?: string | null;
+  ownerPid?: number | null;
+  started?: boolean; // sets started_at to now
+  finished?: boolean; // sets finished_at to now
+}
+
+interface RunRow {
+  id: number;
+  name: string;
+  origin: 'studio' | 'cli';
+  dataset_id: number | null;
+  dataset_name: string | null;
+  config: string | null;
+  spec: string;
+  dir: string;
+  status: RunStatus;
+  status_message: string | null;
+  stop_reason: string | null;
+  error_stack: string | null;
+  step: number;
+  total_steps: number;
+  tokens_seen: number;
+  best_val_loss: number | null;
+  last_val_loss: number | null;
+  last_train_loss: number | null;
+  notes: string;
+  parent_run_id: number | null;
+  forked_at_step: number | null;
+  queue_seq: number | null;
+  resume_checkpoint_id: number | null;
+  owner_pid: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+  tags: string;
+}
+
+const SELECT = `
+  SELECT r.*, d.name AS dataset_name,
+    (SELECT json_group_array(name) FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id
+       WHERE rt.run_id = r.id ORDER BY t.name)) AS tags
+  FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id`;
+
+interface ListParams {
+  status: string | null;
+  tag: string | null;
+  datasetId: number | null;
+  origin: string | null;
+  search: string | null;
+  limit: number;
+  offset: number;
+}
+
+export class RunsRepo {
+  private readonly insertStmt;
+  private readonly setDirStmt;
+  private readonly getStmt;
+  private readonly listStmt;
+  private readonly byStatusStmt;
+  private readonly statusStmt;
+  private readonly progressStmt;
+  private readonly evalStmt;
+  private readonly stepStmt;
+  private readonly resetStmt;
+  private readonly enqueueStmt;
+  private readonly nextQueuedStmt;
+  private readonly renameStmt;
+  private readonly notesStmt;
+  private readonly configStmt;
+  private readonly deleteStmt;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO runs (name, origin, dataset_id, config, spec, dir, status, total_steps, parent_run_id,
+         forked_at_step, created_at, updated_at)
+       VALUES (@name, @origin, @datasetId, @config, @spec, @dir, 'created', @totalSteps, @parentRunId,
+         @forkedAtStep, @now, @now)`,
+    );
+    this.setDirStmt = db.prepare<[string, number]>('UPDATE runs SET dir = ? WHERE id = ?');
+    this.getStmt = db.prepare<[number], RunRow>(`${SELECT} WHERE r.id = ?`);
+    this.listStmt = db.prepare<[ListParams], RunRow>(
+      `${SELECT}
+       WHERE (@status IS NULL OR r.status IN (SELECT value FROM json_each(@status)))
+         AND (@tag IS NULL OR EXISTS (SELECT 1 FROM run_tags rt JOIN tags t ON t.id = rt.tag_id
+                                      WHERE rt.run_id = r.id AND t.name = @tag))
+         AND (@datasetId IS NULL OR r.dataset_id = @datasetId)
+         AND (@origin IS NULL OR r.origin = @origin)
+         AND (@search IS NULL OR r.name LIKE '%' || @search || '%' ESCAPE '\\')
+       ORDER BY r.id DESC LIMIT @limit OFFSET @offset`,
+    );
+    this.byStatusStmt = db.prepare<[string], RunRow>(
+      `${SELECT} WHERE r.status IN (SELECT value FROM json_each(?)) ORDER BY r.id`,
+    );
+    this.statusStmt = db.prepare(
+      `UPDATE runs SET status = @status,
+         status_message = CASE WHEN @setMessage THEN @message ELSE status_message END,
+         stop_reason = CASE WHEN @setStopReason THEN @stopReason ELSE stop_reason END,
+         error_stack = CASE WHEN @setErrorStack THEN @errorStack ELSE error_stack END,
+         owner_pid = CASE WHEN @setOwner THEN @ownerPid ELSE owner_pid END,
+         started_at = CASE WHEN @started THEN @now ELSE started_at END,
+         finished_at = CASE WHEN @finished THEN @now WHEN @status IN ('queued', 'running') THEN NULL
+                            ELSE finished_at END,
+         queue_seq = CASE WHEN @status = 'queued' THEN queue_seq ELSE NULL END,
+         updated_at = @now
+       WHERE id = @id`,
+    );
+    this.progressStmt = db.prepare(
+      `UPDATE runs SET step = @step, tokens_seen = @tokensSeen,
+         last_train_loss = COALESCE(@trainLoss, last_train_loss), updated_at = @now WHERE id = @id`,
+    );
+    this.evalStmt = db.prepare(
+      `UPDATE runs SET last_val_loss = @valLoss,
+         best_val_loss = CASE WHEN @valLoss IS NOT NULL AND (best_val_loss IS NULL OR @valLoss < best_val_loss)
+                              THEN @valLoss ELSE best_val_loss END,
+         updated_at = @now WHERE id = @id`,
+    );
+    this.stepStmt = db.prepare<[number, string, number]>(
+      'UPDATE runs SET step = ?, updated_at = ? WHERE id = ?',
+    );
+    this.resetStmt = db.prepare(
+      `UPDATE runs SET step = @step, tokens_seen = @tokensSeen, best_val_loss = @bestValLoss,
+         last_val_loss = @lastValLoss, last_train_loss = @lastTrainLoss, updated_at = @now WHERE id = @id`,
+    );
+    this.enqueueStmt = db.prepare(
+      `UPDATE runs SET status = 'queued', resume_checkpoint_id = @checkpointId,
+         queue_seq = (SELECT COALESCE(MAX(queue_seq), 0) + 1 FROM runs), status_message = NULL,
+         stop_reason = NULL, error_stack = NULL, finished_at = NULL, updated_at = @now WHERE id = @id`,
+    );
+    this.nextQueuedStmt = db.prepare<[], { id: number }>(
+      "SELECT id FROM runs WHERE status = 'queued' ORDER BY queue_seq, id LIMIT 1",
+    );
+    this.renameStmt = db.prepare<[string, string, number]>(
+      'UPDATE runs SET name = ?, updated_at = ? WHERE id = ?',
+    );
+    this.notesStmt = db.prepare<[string, string, number]>(
+      'UPDATE runs SET notes = ?, updated_at = ? WHERE id = ?',
+    );
+    this.configStmt = db.prepare(
+      `UPDATE runs SET config = @config, spec = @spec, total_steps = @totalSteps, updated_at = @now WHERE id = @id`,
+    );
+    this.deleteStmt = db.prepare<[number]>('DELETE FROM runs WHERE id = ?');
+  }
+
+  insert(run: NewRun): number {
+    const id = Number(
+      this.insertStmt.run({
+        ...run,
+        config: run.config === null ? null : JSON.stringify(run.config),
+        spec: JSON.stringify(run.spec),
+        now: nowIso(),
+      }).lastInsertRowid,
+    );
+    if (run.dir.includes('{id}')) this.setDirStmt.run(run.dir.replace('{id}', String(id)), id);
+    return id;
+  }
+
+  get(id: number): RunRecord | null {
+    const row = this.getStmt.get(id);
+    return row === undefined ? null : toRecord(row);
+  }
+
+  list(filter: RunFilter): RunRecord[] {
+    return this.listStmt
+      .all({
+        status: filter.status === undefined ? null : JSON.stringify(filter.status),
+        tag: filter.tag ?? null,
+        datasetId: filter.datasetId ?? null,
+        origin: filter.origin ?? null,
+        search: filter.search === undefined ? null : filter.search.replace(/[\\%_]/g, (c) => '\\' + c),
+        limit: filter.limit ?? 200,
+        offset: filter.offset ?? 0,
+      })
+      .map(toRecord);
+  }
+
+  withStatus(statuses: readonly RunStatus[]): RunRecord[] {
+    return this.byStatusStmt.all(JSON.stringify(statuses)).map(toRecord);
+  }
+
+  setStatus(id: number, change: StatusChange): void {
+    this.statusStmt.run({
+      id,
+      status: change.status,
+      setMessage: change.message !== undefined ? 1 : 0,
+      message: change.message ?? null,
+      setStopReason: change.stopReason !== undefined ? 1 : 0,
+      stopReason: change.stopReason ?? null,
+      setErrorStack: change.errorStack !== undefined ? 1 : 0,
+      errorStack: change.errorStack ?? null,
+      setOwner: change.ownerPid !== undefined ? 1 : 0,
+      ownerPid: change.ownerPid ?? null,
+      started: change.started === true ? 1 : 0,
+      finished: change.finished === true ? 1 : 0,
+      now: nowIso(),
+    });
+  }
+
+  setProgress(id: number, step: number, tokensSeen: number, trainLoss: number | null): void {
+    this.progressStmt.run({ id, step, tokensSeen, trainLoss: finiteOrNull(trainLoss), now: nowIso() });
+  }
+
+  setEval(id: number, valLoss: number): void {
+    this.evalStmt.run({ id, valLoss: finiteOrNull(valLoss), now: nowIso() });
+  }
+
+  /** The step a run ended at (it may be past the last logged one). */
+  setStep(id: number, step: number): void {
+    this.stepStmt.run(step, nowIso(), id);
+  }
+
+  /** Sets the headline numbers outright (after history was cut or copied). */
+  resetNumbers(
+    id: number,
+    n: {
+      step: number;
+      tokensSeen: number;
+      bestValLoss: number | null;
+      lastValLoss: number | null;
+      lastTrainLoss: number | null;
+    },
+  ): void {
+    this.resetStmt.run({ id, ...n, now: nowIso() });
+  }
+
+  /** Puts the run at the end of the queue, to start fresh (checkpointId null) or from a checkpoint. */
+  enqueue(id: number, checkpointId: number | null): void {
+    this.enqueueStmt.run({ id, checkpointId, now: nowIso() });
+  }
+
+  nextQueued(): number | null {
+    return this.nextQueuedStmt.get()?.id ?? null;
+  }
+
+  rename(id: number, name: string): void {
+    this.renameStmt.run(name, nowIso(), id);
+  }
+
+  setNotes(id: number, notes: string): void {
+    this.notesStmt.run(notes, nowIso(), id);
+  }
+
+  setConfig(id: number, config: RunConfig | null, spec: RunSpec, totalSteps: number): void {
+    this.configStmt.run({
+      id,
+      config: config === null ? null : JSON.stringify(config),
+      spec: JSON.stringify(spec),
+      totalSteps,
+      now: nowIso(),
+    });
+  }
+
+  delete(id: number): void {
+    this.deleteStmt.run(id);
+  }
+}
+
+function toRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    statusMessage: row.status_message,
+    stopReason: row.stop_reason,
+    origin: row.origin,
+    datasetId: row.dataset_id,
+    datasetName: row.dataset_name,
+    step: row.step,
+    totalSteps: row.total_steps,
+    bestValLoss: row.best_val_loss,
+    lastValLoss: row.last_val_loss,
+    lastTrainLoss: row.last_train_loss,
+    tokensSeen: row.tokens_seen,
+    tags: parseJson<string[]>(row.tags),
+    parentRunId: row.parent_run_id,
+    forkedAtStep: row.forked_at_step,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    updatedAt: row.updated_at,
+    config: row.config === null ? null : parseJson<RunConfig>(row.config),
+    spec: parseJson<RunSpec>(row.spec),
+    dir: row.dir,
+    errorStack: row.error_stack,
+    notes: row.notes,
+    queueSeq: row.queue_seq,
+    resumeCheckpointId: row.resume_checkpoint_id,
+    ownerPid: row.owner_pid,
+  };
+}
+
+/** The API's summary of a run. */
+export function runSummary(r: RunRecord): RunSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    statusMessage: r.statusMessage,
+    stopReason: r.stopReason,
+    origin: r.origin,
+    datasetId: r.datasetId,
+    datasetName: r.datasetName,
+    step: r.step,
+    totalSteps: r.totalSteps,
+    bestValLoss: r.bestValLoss,
+    lastValLoss: r.lastValLoss,
+    lastTrainLoss: r.lastTrainLoss,
+    tokensSeen: r.tokensSeen,
+    tags: r.tags,
+    parentRunId: r.parentRunId,
+    forkedAtStep: r.forkedAtStep,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    updatedAt: r.updatedAt,
+  };
+}

@@ -1,0 +1,257 @@
+// The store's repositories: metric batches, downsampling that keeps every bucket's extremes (so
+// spikes survive), cutting and forking history, checkpoints' best flag, tags and settings.
+
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunConfig } from '../../api';
+import { exportMetrics } from '../export-metrics';
+import { cutHistory, forkRun } from '../history';
+import { tempDir } from '../test-support/fixtures';
+import { Store } from './index';
+import type { RunRecord } from './index';
+
+let dir: { path: string; remove: () => void };
+let store: Store;
+
+const spec = {
+  data: { kind: 'path' as const, path: '/corpus.txt' },
+  tokenizer: { kind: 'char' as const },
+  model: { nLayer: 1, nHead: 2, nEmbd: 16, contextLength: 16 },
+  train: { batchSize: 4, seqLen: 16, gradAccumSteps: 1 } as unknown as RunConfig['train'],
+  backend: 'ts' as const,
+};
+
+function newRun(name = 'r'): RunRecord {
+  const id = store.runs.insert({
+    name,
+    origin: 'studio',
+    datasetId: null,
+    config: null,
+    spec,
+    dir: join(dir.path, 'runs', '{id}'),
+    totalSteps: 1000,
+    parentRunId: null,
+    forkedAtStep: null,
+  });
+  return store.runs.get(id) as RunRecord;
+}
+
+beforeEach(() => {
+  dir = tempDir('store');
+  store = Store.open(join(dir.path, 'studio.db'), {
+    maxConcurrentRuns: 1,
+    defaultBackend: 'ts',
+    heartbeatTimeoutSeconds: 60,
+  });
+});
+afterEach(() => {
+  store.close();
+  dir.remove();
+});
+
+describe('metrics', () => {
+  it('returns every point when they fit, and non-finite values are kept out of charts', () => {
+    const run = newRun();
+    store.transaction(() =>
+      store.metrics.insert(run.id, [
+        { key: 'train/loss', step: 1, value: 3 },
+        { key: 'train/loss', step: 2, value: NaN },
+        { key: 'train/loss', step: 3, value: 2 },
+      ]),
+    );
+    const s = store.metrics.series(run.id, 'train/loss', 100);
+    expect(s).toMatchObject({ total: 2, downsampled: false });
+    expect(s.points).toEqual([
+      { step: 1, value: 3 },
+      { step: 3, value: 2 },
+    ]);
+    expect(store.metrics.keys(run.id)).toEqual([{ key: 'train/loss', points: 3, firstStep: 1, lastStep: 3 }]);
+  });
+
+  it('downsamples a long series to at most the points asked for and keeps single-step spikes', () => {
+    const run = newRun();
+    const n = 200_000;
+    const spikeUp = 123_457;
+    const spikeDown = 77_777;
+    const points = Array.from({ length: n }, (_, i) => {
+      const step = i + 1;
+      const value = step === spikeUp ? 50 : step === spikeDown ? -50 : Math.sin(step / 5000);
+      return { key: 'train/loss', step, value };
+    });
+    const started = performance.now();
+    store.transaction(() => store.metrics.insert(run.id, points));
+    const inserted = performance.now();
+    const s = store.metrics.series(run.id, 'train/loss', 300);
+    const queried = performance.now();
+    console.log(
+      `metrics: ${n} points inserted in ${(inserted - started).toFixed(0)} ms, ` +
+        `downsampled to ${s.points.length} in ${(queried - inserted).toFixed(0)} ms`,
+    );
+    expect(s.downsampled).toBe(true);
+    expect(s.total).toBe(n);
+    expect(s.points.length).toBeLessThanOrEqual(300);
+    expect(s.points.length).toBeGreaterThan(250);
+    expect(s.points).toContainEqual({ step: spikeUp, value: 50 });
+    expect(s.points).toContainEqual({ step: spikeDown, value: -50 });
+    expect(s.points[0].step).toBe(1);
+    const steps = s.points.map((p) => p.step);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    // A step range narrows the query; the range is the one asked for.
+    const part = store.metrics.series(run.id, 'train/loss', 1000, 1000, 1999);
+    expect(part).toMatchObject({ total: 1000, downsampled: false });
+    expect(part.points[0].step).toBe(1000);
+    expect(part.points[999].step).toBe(1999);
+  });
+
+  it('exports a run as CSV and JSON lines, one row per step', async () => {
+    const run = newRun();
+    store.metrics.insert(run.id, [
+      { key: 'train/loss', step: 1, value: 3.5 },
+      { key: 'train/lr', step: 1, value: 0.001 },
+      { key: 'train/loss', step: 2, value: Infinity },
+      { key: 'val/loss', step: 2, value: 3.25 },
+    ]);
+    const csv = await exportMetrics(store.metrics, run.id, 'csv', null);
+    expect(csv.content).toBe('step,train/loss,train/lr,val/loss\n1,3.5,0.001,\n2,,,3.25\n');
+    expect(csv.rows).toBe(2);
+    const jsonl = await exportMetrics(store.metrics, run.id, 'jsonl', join(dir.path, 'm.jsonl'));
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(join(dir.path, 'm.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(jsonl.rows).toBe(2);
+    expect(lines).toEqual([
+      { step: 1, 'train/loss': 3.5, 'train/lr': 0.001 },
+      { step: 2, 'train/loss': null, 'val/loss': 3.25 },
+    ]);
+  });
+});
+
+describe('history', () => {
+  function record(run: RunRecord, upTo: number): void {
+    store.transaction(() => {
+      for (let step = 1; step <= upTo; step++) {
+        store.metrics.insert(run.id, [
+          { key: 'train/loss', step, value: 10 - step / 100 },
+          { key: 'val/loss', step, value: 11 - step / 100 },
+        ]);
+        if (step % 10 === 0) {
+          store.events.insert(run.id, {
+            step,
+            kind: 'alert',
+            level: 'warning',
+            code: 'explosion',
+            message: `at ${step}`,
+          });
+          store.samples.insert(run.id, step, 'p', `text ${step}`);
+          store.checkpoints.record({
+            runId: run.id,
+            path: join(dir.path, `ckpt-${run.id}-${step}`),
+            step,
+            sha256: 'x',
+            bytes: 1,
+            valLoss: 11 - step / 100,
+            finite: true,
+            trigger: 'periodic',
+          });
+        }
+      }
+      store.runs.setProgress(run.id, upTo, upTo * 64, 10 - upTo / 100);
+    });
+  }
+
+  it('cuts everything after a step in one transaction and resets the headline numbers', () => {
+    const run = newRun();
+    record(run, 100);
+    const stale = cutHistory(store, store.runs.get(run.id) as RunRecord, 40, () =>
+      store.runs.enqueue(run.id, null),
+    );
+    expect(stale).toHaveLength(6); // the checkpoints of steps 50 … 100
+    expect(store.metrics.keys(run.id).every((k) => k.lastStep === 40)).toBe(true);
+    expect(store.events.list(run.id, ['alert'], 100).map((e) => e.step)).toEqual([10, 20, 30, 40]);
+    expect(store.samples.list(run.id, 100).map((s) => s.step)).toEqual([10, 20, 30, 40]);
+    expect(store.checkpoints.list(run.id).map((c) => c.step)).toEqual([10, 20, 30, 40]);
+    expect(store.checkpoints.list(run.id).find((c) => c.best)?.step).toBe(40);
+    const after = store.runs.get(run.id) as RunRecord;
+    expect(after).toMatchObject({ step: 40, tokensSeen: 40 * 64, status: 'queued', lastTrainLoss: 9.6 });
+    expect(after.bestValLoss).toBeCloseTo(10.6);
+  });
+
+  it('rolls the cut back when what follows it fails', () => {
+    const run = newRun();
+    record(run, 50);
+    expect(() =>
+      cutHistory(store, store.runs.get(run.id) as RunRecord, 20, () => {
+        throw new Error('queueing failed');
+      }),
+    ).toThrow('queueing failed');
+    expect(store.metrics.keys(run.id).every((k) => k.lastStep === 50)).toBe(true);
+    expect(store.checkpoints.list(run.id)).toHaveLength(5);
+  });
+
+  it('forks a run: the new run shares the history up to the step, the source is unchanged', () => {
+    const run = newRun('source');
+    record(run, 60);
+    store.tags.set(run.id, ['baseline']);
+    const forkId = forkRun(
+      store,
+      store.runs.get(run.id) as RunRecord,
+      30,
+      join(dir.path, 'runs'),
+      () => undefined,
+    );
+    const fork = store.runs.get(forkId) as RunRecord;
+    expect(fork).toMatchObject({
+      name: 'source (fork at step 30)',
+      parentRunId: run.id,
+      forkedAtStep: 30,
+      step: 30,
+    });
+    expect(fork.tags).toEqual(['baseline']);
+    expect(fork.dir).toBe(join(dir.path, 'runs', String(forkId)));
+    expect(store.metrics.series(forkId, 'train/loss', 1000).points).toHaveLength(30);
+    expect(store.metrics.series(run.id, 'train/loss', 1000).points).toHaveLength(60);
+    expect(store.samples.list(forkId, 100).map((s) => s.step)).toEqual([10, 20, 30]);
+  });
+});
+
+describe('runs, tags and settings', () => {
+  it('filters runs by status, tag, name and origin', () => {
+    const a = newRun('alpha 100%');
+    const b = newRun('beta');
+    store.runs.setStatus(b.id, { status: 'failed', message: 'boom' });
+    store.tags.set(a.id, ['Keep', 'sweep']);
+    expect(store.runs.list({ status: ['failed'] }).map((r) => r.id)).toEqual([b.id]);
+    expect(store.runs.list({ tag: 'keep' }).map((r) => r.id)).toEqual([a.id]);
+    expect(store.runs.list({ search: '100%' }).map((r) => r.id)).toEqual([a.id]);
+    expect(store.runs.list({ search: '%' }).map((r) => r.id)).toEqual([a.id]);
+    expect(store.runs.list({ origin: 'cli' })).toEqual([]);
+    expect(store.runs.get(a.id)?.tags).toEqual(['Keep', 'sweep']);
+    store.tags.set(a.id, ['sweep']);
+    expect(store.tags.list()).toEqual([{ name: 'sweep', runs: 1 }]);
+  });
+
+  it('queues runs in the order they were queued', () => {
+    const a = newRun();
+    const b = newRun();
+    store.runs.enqueue(b.id, null);
+    store.runs.enqueue(a.id, null);
+    expect(store.runs.nextQueued()).toBe(b.id);
+    store.runs.setStatus(b.id, { status: 'running' });
+    expect(store.runs.nextQueued()).toBe(a.id);
+  });
+
+  it('keeps settings not stored at their defaults', () => {
+    expect(store.settings.get()).toEqual({
+      maxConcurrentRuns: 1,
+      defaultBackend: 'ts',
+      heartbeatTimeoutSeconds: 60,
+    });
+    expect(store.settings.update({ maxConcurrentRuns: 3 })).toEqual({
+      maxConcurrentRuns: 3,
+      defaultBackend: 'ts',
+      heartbeatTimeoutSeconds: 60,
+    });
+  });
+});

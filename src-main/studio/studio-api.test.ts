@@ -1,0 +1,132 @@
+// The service's API guard: every call is validated against the contract before its handler runs;
+// an invalid run config is refused with one problem per field before anything is written.
+
+import { readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatasetInfo, RunConfig, RunDetail, RunSummary, ValidationReport } from '../api';
+import { METHOD_NAMES, StudioError } from '../api';
+import type { Studio } from './studio';
+import { microConfig, openStudio, tempDir, writeCorpus } from './test-support/fixtures';
+
+let dir: { path: string; remove: () => void };
+let studio: Studio;
+let dataset: DatasetInfo;
+
+beforeAll(async () => {
+  dir = tempDir('api');
+  studio = await openStudio(`${dir.path}/data`, { freeMemory: () => 64 * 1024 ** 2 });
+  dataset = (await studio.call('datasets.import', {
+    path: writeCorpus(dir.path),
+    tokenizer: { kind: 'char' },
+  })) as DatasetInfo;
+});
+afterAll(async () => {
+  await studio.close();
+  dir.remove();
+});
+
+async function refusal(method: string, payload: unknown): Promise<StudioError> {
+  const err = await studio.call(method, payload).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StudioError);
+  return err as StudioError;
+}
+
+describe('the API guard', () => {
+  it('implements every method of the contract', () => {
+    expect(Object.keys(studio.handlers).sort()).toEqual([...METHOD_NAMES].sort());
+  });
+
+  it('refuses an unknown method and a payload that does not fit the schema', async () => {
+    expect(await refusal('runs.explode', {})).toMatchObject({ code: 'unknown-method' });
+    const bad = await refusal('runs.get', { id: 'one', extra: true });
+    expect(bad.code).toBe('invalid-input');
+    expect(bad.problems.map((p) => p.field)).toEqual(expect.arrayContaining(['id', '(input)']));
+    expect(await refusal('runs.get', { id: 999 })).toMatchObject({ code: 'not-found' });
+    expect(await refusal('metrics.series', { runIds: [], keys: ['x'], maxPoints: 2 })).toMatchObject({
+      code: 'invalid-input',
+      problems: expect.arrayContaining([
+        expect.objectContaining({ field: 'runIds' }),
+        expect.objectContaining({ field: 'maxPoints' }),
+      ]),
+    });
+  });
+
+  it('refuses an invalid run config with a problem per field, writing nothing', async () => {
+    const config: RunConfig = microConfig(dataset.id, 100);
+    config.model.nHead = 3;
+    config.train.schedule.lr = 0;
+    config.train.batchSize = 0;
+    const err = await refusal('runs.create', { config });
+    expect(err.code).toBe('invalid-config');
+    expect(err.problems).toEqual(
+      expect.arrayContaining([
+        { field: 'model.nHead', message: expect.stringMatching(/must divide nEmbd \(16\)/) },
+        { field: 'train.schedule.lr', message: 'must be a finite number > 0' },
+        { field: 'train.batchSize', message: 'must be a whole number ≥ 1' },
+      ]),
+    );
+    expect(await studio.call('runs.list', {})).toEqual([]);
+    expect(readdirSync(studio.layout.runs)).toEqual([]);
+  });
+
+  it('checks the memory estimate against the free memory', async () => {
+    const big = microConfig(dataset.id, 100, {
+      model: { nLayer: 8, nHead: 8, nEmbd: 512, contextLength: 16 },
+    });
+    const report = (await studio.call('runs.validate', { config: big })) as ValidationReport;
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      { field: 'memory', message: expect.stringMatching(/only 64 MiB of memory is free/) },
+    ]);
+    expect(report.estimate?.memoryBytes).toBeGreaterThan(64 * 1024 ** 2);
+  });
+
+  it('offers a default config for a dataset that validates', async () => {
+    const config = (await studio.call('runs.defaults', {
+      datasetId: dataset.id,
+      preset: 'tiny',
+    })) as RunConfig;
+    const report = (await studio.call('runs.validate', {
+      config: { ...config, model: { ...config.model, nLayer: 1 } },
+    })) as ValidationReport;
+    expect(report.problems).toEqual([]);
+    expect(config.samples?.prompt).toHaveLength(1);
+  });
+
+  it('duplicates a run with edits, renames, tags, annotates and deletes it', async () => {
+    const source = (await studio.call('runs.create', { config: microConfig(dataset.id, 100) })) as RunDetail;
+    const copy = (await studio.call('runs.duplicate', {
+      id: source.id,
+      edits: { train: { steps: 50 }, model: { nLayer: 2 } },
+    })) as RunDetail;
+    expect(copy).toMatchObject({
+      name: 'micro (copy)',
+      parentRunId: source.id,
+      totalSteps: 50,
+      status: 'created',
+    });
+    expect(copy.config?.train.schedule.totalSteps).toBe(50); // the schedule follows the new length
+    expect(copy.config?.model.nLayer).toBe(2);
+    await studio.call('runs.rename', { id: copy.id, name: 'deeper' });
+    await studio.call('runs.setTags', { id: copy.id, tags: ['sweep', 'sweep', 'depth'] });
+    await studio.call('runs.setNotes', { id: copy.id, notes: 'two layers' });
+    const edited = (await studio.call('runs.get', { id: copy.id })) as RunDetail;
+    expect(edited).toMatchObject({ name: 'deeper', tags: ['depth', 'sweep'], notes: 'two layers' });
+    expect(await studio.call('tags.list', {})).toEqual([
+      { name: 'depth', runs: 1 },
+      { name: 'sweep', runs: 1 },
+    ]);
+    expect(((await studio.call('runs.list', { tag: 'sweep' })) as RunSummary[]).map((r) => r.id)).toEqual([
+      copy.id,
+    ]);
+    const refused = await refusal('runs.duplicate', { id: source.id, edits: { train: { batchSize: 0 } } });
+    expect(refused.problems).toEqual([{ field: 'train.batchSize', message: 'must be a whole number ≥ 1' }]);
+    await studio.call('runs.delete', { id: copy.id });
+    await studio.call('runs.delete', { id: source.id });
+    expect(await studio.call('runs.list', {})).toEqual([]);
+    expect(await studio.call('tags.list', {})).toEqual([]);
+  });
+});
