@@ -3,31 +3,19 @@
 // process the backend's restart test kills (out/test/studio-child.js).
 
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { Plugin } from 'esbuild';
+// @ts-expect-error: a plain .mjs module without type declarations
+import { rawImports } from './esbuild-raw-plugin.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** `import sql from './x.sql?raw'` (Vite's convention, used by the migrations) as text for esbuild. */
-const rawImports: Plugin = {
-  name: 'raw-imports',
-  setup(b) {
-    b.onResolve({ filter: /\?raw$/ }, (args) => ({
-      path: join(args.resolveDir, args.path.slice(0, -'?raw'.length)),
-      namespace: 'raw',
-    }));
-    b.onLoad({ filter: /.*/, namespace: 'raw' }, async (args) => ({
-      contents: await readFile(args.path, 'utf8'),
-      loader: 'text',
-      resolveDir: dirname(args.path),
-    }));
-  },
-};
-
 export default async function setup(): Promise<void> {
+  // CLI runs record themselves in the studio's database; tests keep theirs out of the real one.
+  process.env.CRYSTALLINE_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'crystalline-test-data-'));
   execFileSync(process.execPath, ['scripts/build-engine.mjs'], { cwd: root, stdio: 'inherit' });
   await build({
     absWorkingDir: root,

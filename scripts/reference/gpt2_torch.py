@@ -513,6 +513,7 @@ def cmd_bench(a):
         "threads": torch.get_num_threads(), "steps": a.steps, "warmup_steps": a.warmup_steps,
         "median_step_ms": median * 1e3, "min_step_ms": min(timings) * 1e3,
         "tokens_per_s": tokens / median, "torch": torch.__version__,
+        "omp_wait_policy": os.environ["OMP_WAIT_POLICY"],
     }
     emit(
         result,

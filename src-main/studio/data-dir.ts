@@ -8,7 +8,7 @@ import { join } from 'node:path';
 export const PRODUCT_NAME = 'Crystalline Studio';
 
 /**
- * The folder Electron names `userData` for this app, so the app, serve mode and the CLI share one
+ * $CRYSTALLINE_DATA_DIR when set; otherwise the folder Electron names `userData` for this app, so the app, serve mode and the CLI share one
  * history by default: %APPDATA% on Windows, Application Support on macOS, XDG_CONFIG_HOME on Linux.
  */
 export function defaultDataDir(
@@ -16,6 +16,7 @@ export function defaultDataDir(
   platform: NodeJS.Platform = process.platform,
   home: string = homedir(),
 ): string {
+  if (env.CRYSTALLINE_DATA_DIR) return env.CRYSTALLINE_DATA_DIR;
   if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), PRODUCT_NAME);
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', PRODUCT_NAME);
   return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), PRODUCT_NAME);

@@ -14,19 +14,42 @@ import { RunCheckpoints } from '../train/run-checkpoints';
 import { prepareRun } from '../train/setup';
 import type { PreparedRun, RunSpec } from '../train/setup';
 import { UsageError } from './errors';
+import type { CliExtensions, RunRecorderHooks } from './extensions';
 import { formatDuration, jsonLine } from './format';
 import type { TrainOptions } from './train-options';
 import { RESUME_OPTIONS, runSpecFromOptions } from './train-options';
 
-export async function runTrainCommand(opts: TrainOptions, cmd: Command): Promise<void> {
+export async function runTrainCommand(
+  opts: TrainOptions,
+  cmd: Command,
+  extensions: CliExtensions = {},
+): Promise<void> {
   const json = opts.json === true;
   const say = (text: string): void => {
     if (!json) process.stderr.write(text + '\n');
   };
   const run = await openRun(opts, cmd);
+  const recorder =
+    extensions.recordRun?.(opts as unknown as Record<string, unknown>, run.spec, opts.resume ?? null) ?? null;
+  try {
+    await train(run, opts, say, recorder);
+  } catch (err) {
+    recorder?.fail(err);
+    throw err;
+  }
+}
+
+async function train(
+  run: PreparedRun,
+  opts: TrainOptions,
+  say: (text: string) => void,
+  recorder: RunRecorderHooks | null,
+): Promise<void> {
+  const json = opts.json === true;
   const { trainer, modelConfig, tokenizer, spec } = run;
-  const checkpoints = opts.out === undefined ? null : await openCheckpoints(opts);
-  const metricsLog = opts.out === undefined ? null : await openMetricsLog(join(opts.out, 'metrics.csv'));
+  const outDir = opts.out ?? recorder?.checkpointDir;
+  const checkpoints = outDir === undefined ? null : await openCheckpoints(outDir, opts);
+  const metricsLog = outDir === undefined ? null : await openMetricsLog(join(outDir, 'metrics.csv'));
 
   say(
     `Corpus: ${spec.data.kind === 'sample' ? 'built-in sample' : spec.data.path} — ${run.corpus.characters} characters; ` +
@@ -57,6 +80,7 @@ export async function runTrainCommand(opts: TrainOptions, cmd: Command): Promise
 
   const onEvent = (e: TrainingEvent): void => {
     metricsLog?.(e);
+    recorder?.onEvent(e);
     if (json) {
       const line = eventJson(e);
       if (line !== null) process.stdout.write(jsonLine(line));
@@ -104,7 +128,8 @@ export async function runTrainCommand(opts: TrainOptions, cmd: Command): Promise
   const save = async (evaluation: EvalEvent | null): Promise<void> => {
     if (checkpoints === null) return;
     const valLoss = evaluation !== null && evaluation.step === trainer.step ? evaluation.valLoss : null;
-    const { saved } = await checkpoints.save(run, valLoss);
+    const { saved, removed } = await checkpoints.save(run, valLoss);
+    recorder?.onCheckpoint(saved, removed);
     savedStep = trainer.step;
     if (json)
       process.stdout.write(
@@ -133,6 +158,7 @@ export async function runTrainCommand(opts: TrainOptions, cmd: Command): Promise
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   bar?.stop();
+  recorder?.finish(done);
 
   if (json) {
     process.stdout.write(
@@ -271,8 +297,7 @@ async function fineTuneRun(spec: RunSpec, source: string, cmd: Command): Promise
   return run;
 }
 
-async function openCheckpoints(opts: TrainOptions): Promise<RunCheckpoints> {
-  const dir = opts.out as string;
+async function openCheckpoints(dir: string, opts: TrainOptions): Promise<RunCheckpoints> {
   await mkdir(dir, { recursive: true });
   return RunCheckpoints.open(dir, { keepLast: opts.keepLast, keepBest: true, keepEvery: opts.keepEvery });
 }
