@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { splitTrainVal } from '../../src-worker/data/split';
 import type { RunConfig } from './schemas';
-import { splitSizes, validateRunConfig } from './validate-run-config';
+import { splitSizes } from '../../src-worker/data/split';
+import { validateRunConfig } from './validate-run-config';
 import type { RunConfigContext } from './validate-run-config';
 
 const GiB = 1024 ** 3;

@@ -2,6 +2,7 @@
 // value with the engine's own validators (so the studio and the CLI say the same thing), then what
 // depends on the dataset and the machine — both splits hold a batch, the model fits in memory.
 
+import { splitSizes } from '../../src-worker/data/split';
 import { validateModelConfig } from '../../src-worker/model/config';
 import type { ModelConfig } from '../../src-worker/model/config';
 import { engineMemory, parameterCount } from '../../src-worker/model/layout';
@@ -21,15 +22,6 @@ export interface RunConfigCheck {
   config: RunConfig | null; // the parsed config when it has no problem
   problems: FieldProblem[];
   estimate: Estimate | null;
-}
-
-/**
- * Token counts of the train/validation split, cut exactly where src-worker/data/split.ts cuts
- * (⌊n · (1 − valFraction)⌋, the fraction rounded to 12 digits), without allocating the tokens.
- */
-export function splitSizes(tokens: number, valFraction: number): { train: number; val: number } {
-  const train = Math.floor(tokens * Number((1 - valFraction).toFixed(12)));
-  return { train, val: tokens - train };
 }
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@
 // batch fits both splits), the engine's RunSpec a config becomes, and a config with edits applied.
 
 import type { RunConfig, RunConfigEdits, Settings } from '../api';
-import { splitSizes } from '../api';
+import { splitSizes } from '../../src-worker/data/split';
 import { MODEL_PRESETS, PRESET_BATCH } from '../../src-worker/model/config';
 import type { ModelPresetName } from '../../src-worker/model/config';
 import type { RunSpec } from '../../src-worker/train/setup';

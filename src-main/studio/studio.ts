@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { open, rm, unlink } from 'node:fs/promises';
 import { availableParallelism, freemem, totalmem } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
-import { dispatch, StudioError, describeProblems, splitSizes, validateRunConfig } from '../api';
+import { splitSizes } from '../../src-worker/data/split';
+import { dispatch, StudioError, describeProblems, validateRunConfig } from '../api';
 import type {
   CheckpointInfo,
   DatasetInfo,

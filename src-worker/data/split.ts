@@ -18,6 +18,16 @@ export type Split = {
 export const DEFAULT_VAL_FRACTION = 0.1;
 
 /**
+ * How many of n tokens train and validate: ⌊n · (1 − valFraction)⌋ train, the rest validate. The
+ * fraction is rounded to 12 digits first so that 1 − 0.9 is 0.1 (not 0.09999…) and 10 % of 2,000
+ * tokens is 200; for the default 0.1 this is Python's `int(0.9 * n)`.
+ */
+export function splitSizes(n: number, valFraction: number): { train: number; val: number } {
+  const train = Math.floor(n * Number((1 - valFraction).toFixed(12)));
+  return { train, val: n - train };
+}
+
+/**
  * Splits at ⌊n · (1 − valFraction)⌋ (Python's `int(0.9 * n)` for the default). Each side must
  * hold at least B·T + 1 tokens, one full batch of windows plus the last target; a smaller side
  * is refused here with the sizes and what to change, because downstream it would starve a loader.
