@@ -9,6 +9,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Backend, BackendName } from '../math/backend';
 import { MatmulPool } from '../math/wasm/parallel';
+import { WasmBackend } from '../math/wasm/wasm-backend';
+import { engineMemory } from '../model/layout';
 import { BACKEND_NAMES, createBackend } from '../math/backends';
 import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
 import type { ModelPresetName } from '../model/config';
@@ -52,7 +54,9 @@ interface Measurement {
   tokensPerSecond: number;
   stepMs: number;
   parameters?: number;
-  engineBytes?: number;
+  engineBytes?: number; // what the engine really holds (for wasm: the whole committed memory)
+  computedBytes?: number; // params + grads + optimizer state + activations, from the config
+  peakRssBytes?: number;
 }
 
 /** Median step time of a full training step on random tokens. */
@@ -118,7 +122,10 @@ async function measureSteps(
     if (i >= warmup) times.push(ms);
   }
   const stepMs = median(times);
-  const engineBytes = model.allocatedBytes + optimizer.stateBuffers.reduce((s, b) => s + b.byteLength, 0);
+  const engineBytes =
+    backend instanceof WasmBackend
+      ? backend.heap.memory.buffer.byteLength
+      : model.allocatedBytes + optimizer.stateBuffers.reduce((s, b) => s + b.byteLength, 0);
   return {
     preset,
     impl: threads > 1 ? `${backend.kernelPath}×${threads}` : backend.kernelPath,
@@ -126,6 +133,8 @@ async function measureSteps(
     stepMs,
     parameters: model.parameterCount,
     engineBytes,
+    computedBytes: engineMemory(model.config, B, T, 'adamw').total,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }
 
@@ -180,11 +189,18 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
           step_ms: m.stepMs,
           parameters: m.parameters,
           engine_bytes: m.engineBytes,
+          computed_bytes: m.computedBytes,
+          peak_rss_bytes: m.peakRssBytes,
           ratio_to_pytorch: ratio,
         }),
       );
     } else {
-      const extra = ratio === undefined ? '' : `  (${ratio.toFixed(3)}× PyTorch, same run)`;
+      const vsTorch = ratio === undefined ? '' : `  ${ratio.toFixed(3)}× PyTorch (same run)`;
+      const memory =
+        m.engineBytes === undefined || m.computedBytes === undefined
+          ? ''
+          : `  engine ${mib(m.engineBytes)} MiB = ${(m.engineBytes / m.computedBytes).toFixed(2)}× computed ${mib(m.computedBytes)}`;
+      const extra = vsTorch + memory;
       process.stdout.write(
         `${m.preset.padEnd(6)} ${m.impl.padEnd(20)} ${Math.round(m.tokensPerSecond).toString().padStart(8)} tokens/s` +
           `  ${m.stepMs.toFixed(1).padStart(8)} ms/step${extra}\n`,
@@ -207,6 +223,10 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
       }
     }
   }
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1048576).toFixed(1);
 }
 
 function median(xs: number[]): number {
