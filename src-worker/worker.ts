@@ -110,7 +110,11 @@ class TrainingSession {
     const run = await this.prepare();
     this.prepared = run;
     await mkdir(cmd.checkpointDir, { recursive: true });
-    this.checkpoints = await RunCheckpoints.open(cmd.checkpointDir, cmd.checkpoints.retention);
+    const folder = await RunCheckpoints.open(cmd.checkpointDir, cmd.checkpoints.retention, {
+      runId: run.runId,
+      step: run.trainer.step,
+    });
+    this.checkpoints = folder.checkpoints;
     // A resumed run's checkpoint exists already: stopping at once must not write it again.
     if (cmd.resumeFrom !== null) this.savedStep = run.trainer.step;
     this.samplePrompt = this.encodeSamplePrompt(run.tokenizer);

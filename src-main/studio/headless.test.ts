@@ -35,11 +35,11 @@ function spec(steps: number): RunSpec {
 async function trainFromTerminal(dataDir: string, runSpec: RunSpec): Promise<number> {
   const recorder = recordHeadlessRun({ dataDir, spec: runSpec, name: 'from the terminal' });
   const run = await prepareRun(runSpec);
-  const checkpoints = await RunCheckpoints.open(recorder.checkpointDir, {
-    keepLast: 2,
-    keepBest: true,
-    keepEvery: 0,
-  });
+  const { checkpoints } = await RunCheckpoints.open(
+    recorder.checkpointDir,
+    { keepLast: 2, keepBest: true, keepEvery: 0 },
+    { runId: run.runId, step: 0 },
+  );
   const save = async (): Promise<void> => {
     const { saved, removed } = await checkpoints.save(run, null);
     recorder.onCheckpoint(saved, removed);

@@ -139,6 +139,7 @@ export function recordHeadlessRun(options: HeadlessRunOptions): HeadlessRecorder
       close();
     },
     fail(error) {
+      if (closed) return; // finish() already recorded how the run ended
       flush();
       const err = error instanceof Error ? error : new Error(String(error));
       const step = store.runs.get(runId)?.step ?? 0;

@@ -204,4 +204,58 @@ describe('crystalline CLI', () => {
     expect(clash.status).toBe(2);
     expect(clash.stderr).toMatch(/--layers cannot be combined with --init-from/);
   });
+
+  it('a run that diverges halts with a verified checkpoint whose validation loss is recorded as unknown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-diverge-'));
+    const run = cli(
+      'train',
+      ...MICRO,
+      ...['--lr', '1e4', '--clip', '0', '--warmup', '0', '--eval-every', '5', '--checkpoint-every', '5'],
+      ...['--steps', '60', '--out', dir, '--no-record', '--json'],
+    );
+    expect(run.status).toBe(0);
+    const done = jsonLines(run.stdout).at(-1) ?? {};
+    expect(done.reason).toBe('halted');
+    const saved = await readCheckpoint(done.checkpoint as string);
+    expect(saved.header.metrics?.valLoss ?? null).toBeNull();
+  });
+
+  it('keeps runs apart: a new run refuses a folder holding another run; a resume from an earlier step cuts the later ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-folder-'));
+    const base = [...MICRO, '--eval-every', '0', '--no-record'];
+    expect(cli('train', ...base, '--steps', '12', '--checkpoint-every', '4', '--out', dir).status).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.ckpt'))).toEqual([
+      'step-0000004.ckpt',
+      'step-0000008.ckpt',
+      'step-0000012.ckpt',
+    ]);
+    const other = cli('train', ...base, '--steps', '4', '--out', dir);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/already holds checkpoints of another run/);
+
+    const resumed = cli(
+      'train',
+      ...['--resume', join(dir, 'step-0000004.ckpt'), '--steps', '6', '--keep-last', '1', '--out', dir],
+      ...['--no-record', '--json'],
+    );
+    expect(resumed.status).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.ckpt'))).toEqual(['step-0000006.ckpt']);
+    expect((jsonLines(resumed.stdout).at(-1) ?? {}).checkpoint).toBe(join(dir, 'step-0000006.ckpt'));
+
+    const tooFew = cli('train', '--resume', join(dir, 'step-0000006.ckpt'), '--steps', '6', '--no-record');
+    expect(tooFew.status).toBe(2);
+    expect(tooFew.stderr).toMatch(/at step 6 already: pass --steps larger than 6/);
+  });
+
+  it('export --overwrite replaces an earlier export but never another folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-overwrite-'));
+    expect(cli('train', ...MICRO, '--steps', '2', '--out', join(dir, 'run'), '--no-record').status).toBe(0);
+    const ckpt = join(dir, 'run', 'step-0000002.ckpt');
+    expect(cli('export', '--checkpoint', ckpt, '--out', join(dir, 'hf')).status).toBe(0);
+    expect(cli('export', '--checkpoint', ckpt, '--out', join(dir, 'hf'), '--overwrite').status).toBe(0);
+    const refused = cli('export', '--checkpoint', ckpt, '--out', join(dir, 'run'), '--overwrite');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/replaces only an earlier export/);
+    expect(readdirSync(join(dir, 'run'))).toContain('step-0000002.ckpt');
+  });
 });

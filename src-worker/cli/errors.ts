@@ -14,6 +14,7 @@ import { SafetensorsError } from '../checkpoint/safetensors';
 import { ModelExportError } from '../checkpoint/export';
 import { ModelImportError } from '../checkpoint/import';
 import { SamplerError } from '../data/sampler';
+import { RunFolderError } from '../train/run-checkpoints';
 
 /** A usage problem found by the CLI itself (a missing choice, conflicting flags). */
 export class UsageError extends Error {
@@ -35,6 +36,7 @@ const INPUT_ERRORS = [
   ModelExportError,
   ModelImportError,
   SamplerError,
+  RunFolderError,
 ];
 
 export function isInputError(err: unknown): boolean {

@@ -1,8 +1,8 @@
 // `crystalline export`: writes a checkpoint as a Hugging Face GPT-2 folder (model.safetensors,
 // config.json, tokenizer.json, generation_config.json, a model card, metrics.csv when known).
 
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { exportHuggingFaceFolder } from '../checkpoint/export';
@@ -11,6 +11,7 @@ import type { TensorData } from '../checkpoint/format';
 import { readCheckpoint } from '../checkpoint/read';
 import { storedRunOf } from '../train/checkpointing';
 import { CheckpointError } from '../checkpoint/errors';
+import { UsageError } from './errors';
 
 export interface ExportCommandOptions {
   checkpoint: string;
@@ -30,6 +31,7 @@ export function addExportOptions(cmd: Command): Command {
 }
 
 export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
+  if (o.overwrite === true) await assertReplaceable(o.out, o.checkpoint);
   const ckpt = await readCheckpoint(o.checkpoint);
   const h = ckpt.header;
   if (h.metrics !== undefined && !h.metrics.finite) {
@@ -85,4 +87,19 @@ async function metricsCsvBeside(checkpoint: string, step: number): Promise<{ met
   const [head, ...rows] = csv.trimEnd().split('\n');
   const kept = rows.filter((r) => Number(r.split(',')[0]) <= step);
   return { metricsCsv: [head, ...kept].join('\n') + '\n' };
+}
+
+/** --overwrite replaces an earlier export only: never a file, a folder of something else, or the run's own folder. */
+async function assertReplaceable(out: string, checkpoint: string): Promise<void> {
+  const info = await stat(out).catch(() => null);
+  if (info === null) return;
+  const looksLikeExport =
+    info.isDirectory() &&
+    (await stat(join(out, 'config.json')).catch(() => null)) !== null &&
+    (await stat(join(out, 'model.safetensors')).catch(() => null)) !== null;
+  if (!looksLikeExport || resolve(out) === resolve(dirname(checkpoint))) {
+    throw new UsageError(
+      `--overwrite replaces only an earlier export (a folder with config.json and model.safetensors), and ${out} is not one. Choose another --out.`,
+    );
+  }
 }

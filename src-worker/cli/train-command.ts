@@ -2,10 +2,10 @@
 // with --json), writes checkpoints with --out, and ends with a summary and a short sample.
 
 import { appendFileSync } from 'node:fs';
-import { appendFile, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { generate } from '../model/generate';
 import { loadInferenceModel, resumeRun } from '../train/checkpointing';
 import { runTraining } from '../train/loop';
@@ -17,7 +17,7 @@ import { UsageError } from './errors';
 import type { CliExtensions, RunRecorderHooks } from './extensions';
 import { formatDuration, jsonLine } from './format';
 import type { TrainOptions } from './train-options';
-import { RESUME_OPTIONS, runSpecFromOptions } from './train-options';
+import { addTrainOptions, RESUME_OPTIONS, runSpecFromOptions } from './train-options';
 
 export async function runTrainCommand(
   opts: TrainOptions,
@@ -30,7 +30,11 @@ export async function runTrainCommand(
   };
   const run = await openRun(opts, cmd);
   const recorder =
-    extensions.recordRun?.(opts as unknown as Record<string, unknown>, run.spec, opts.resume ?? null) ?? null;
+    extensions.recordRun?.(
+      opts as unknown as Record<string, unknown>,
+      run.spec,
+      opts.resume === undefined ? null : resolve(opts.resume),
+    ) ?? null;
   try {
     await train(run, opts, say, recorder);
   } catch (err) {
@@ -48,8 +52,9 @@ async function train(
   const json = opts.json === true;
   const { trainer, modelConfig, tokenizer, spec } = run;
   const outDir = opts.out ?? recorder?.checkpointDir;
-  const checkpoints = outDir === undefined ? null : await openCheckpoints(outDir, opts);
-  const metricsLog = outDir === undefined ? null : await openMetricsLog(join(outDir, 'metrics.csv'));
+  const checkpoints = outDir === undefined ? null : await openCheckpoints(outDir, opts, run);
+  const metricsLog =
+    outDir === undefined ? null : await openMetricsLog(join(outDir, 'metrics.csv'), trainer.step);
 
   say(
     `Corpus: ${spec.data.kind === 'sample' ? 'built-in sample' : spec.data.path} — ${run.corpus.characters} characters; ` +
@@ -62,6 +67,12 @@ async function train(
       `${opts.resume ? `steps ${trainer.step} → ${spec.train.steps}` : `${spec.train.steps} steps`}, backend ${spec.backend}.`,
   );
 
+  if (opts.resume !== undefined) {
+    say(
+      `Resuming at step ${trainer.step}: next learning rate ${trainer.nextLearningRate().toExponential(3)} ` +
+        `(${spec.train.schedule.kind} schedule over ${spec.train.steps} steps).`,
+    );
+  }
   const bar =
     !json && process.stderr.isTTY
       ? new cliProgress.SingleBar(
@@ -139,10 +150,17 @@ async function train(
 
   const stop = { requested: false };
   const onSignal = (): void => {
+    if (stop.requested) {
+      bar?.stop();
+      process.stderr.write('Stopped without a final checkpoint.\n');
+      process.exit(130);
+    }
     stop.requested = true;
+    if (!json)
+      process.stderr.write('\nStopping: evaluating and saving a final checkpoint (Ctrl-C again to abort)…\n');
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const done = await runTraining(trainer, {
     onEvent,
     shouldStop: () => stop.requested,
@@ -183,6 +201,11 @@ async function train(
   );
   const latest = checkpoints?.latest();
   if (latest) say(`Checkpoint: ${latest.path}`);
+  // A diverged model has nothing to show (and its logits are not finite).
+  const finite = Number.isFinite(
+    trainer.backend.sumSquares(trainer.model.params, trainer.model.params.length),
+  );
+  if (done.reason === 'halted' || !finite) return;
   const prompt = tokenizer.encode('\n');
   const decoder = tokenizer.streamDecoder();
   let text = '';
@@ -203,8 +226,13 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
       : fineTuneRun(runSpecFromOptions(opts), opts.initFrom, cmd);
   }
   // A resumed run keeps its data, model and training config; only these may change.
+  // Options other layers add (e.g. where the run is recorded) are not the run's settings.
+  const engineOptions = new Set(addTrainOptions(new Command()).options.map((o) => o.attributeName()));
   const fixed = Object.keys(opts).filter(
-    (k) => cmd.getOptionValueSource(k) === 'cli' && !RESUME_OPTIONS.includes(k as keyof TrainOptions),
+    (k) =>
+      engineOptions.has(k) &&
+      cmd.getOptionValueSource(k) === 'cli' &&
+      !RESUME_OPTIONS.includes(k as keyof TrainOptions),
   );
   if (fixed.length > 0) {
     const flags = fixed.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
@@ -215,7 +243,7 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
   }
   const stepsGiven = cmd.getOptionValueSource('steps') === 'cli';
   const backendGiven = cmd.getOptionValueSource('backend') === 'cli';
-  return resumeRun(opts.resume, (stored: RunSpec): RunSpec => {
+  const run = await resumeRun(resolve(opts.resume), (stored: RunSpec): RunSpec => {
     const steps = stepsGiven ? opts.steps : stored.train.steps;
     return {
       ...stored,
@@ -228,17 +256,24 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
       },
     };
   });
+  const at = run.trainer.step;
+  if (run.spec.train.steps <= at) {
+    throw new UsageError(
+      `--steps is the run's total, and ${opts.resume} is at step ${at} already: pass --steps larger than ${at}.`,
+    );
+  }
+  return run;
 }
 
 const METRICS_HEADER = 'step,kind,train_loss,val_loss,perplexity,accuracy,lr,grad_norm,tokens_per_s';
 
 /** Appends progress and eval events to the run folder's metrics.csv (the export's history). */
-async function openMetricsLog(path: string): Promise<(e: TrainingEvent) => void> {
-  const exists = await stat(path).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) await appendFile(path, METRICS_HEADER + '\n');
+async function openMetricsLog(path: string, fromStep: number): Promise<(e: TrainingEvent) => void> {
+  // Rows after the step training continues from belong to an abandoned continuation: cut them.
+  const old = await readFile(path, 'utf8').catch(() => null);
+  const rows = old === null ? [] : old.trimEnd().split('\n').slice(1);
+  const kept = rows.filter((r) => Number(r.split(',')[0]) <= fromStep);
+  await writeFile(path, [METRICS_HEADER, ...kept].join('\n') + '\n');
   const num = (x: number): string => (Number.isFinite(x) ? String(x) : '');
   return (e) => {
     let row: string | null = null;
@@ -297,9 +332,19 @@ async function fineTuneRun(spec: RunSpec, source: string, cmd: Command): Promise
   return run;
 }
 
-async function openCheckpoints(dir: string, opts: TrainOptions): Promise<RunCheckpoints> {
+async function openCheckpoints(dir: string, opts: TrainOptions, run: PreparedRun): Promise<RunCheckpoints> {
   await mkdir(dir, { recursive: true });
-  return RunCheckpoints.open(dir, { keepLast: opts.keepLast, keepBest: true, keepEvery: opts.keepEvery });
+  const { checkpoints, abandoned } = await RunCheckpoints.open(
+    dir,
+    { keepLast: opts.keepLast, keepBest: true, keepEvery: opts.keepEvery },
+    { runId: run.runId, step: run.trainer.step },
+  );
+  if (abandoned.length > 0 && opts.json !== true) {
+    process.stderr.write(
+      `Resuming at step ${run.trainer.step}: removed ${abandoned.length} later checkpoint(s) of this run's abandoned continuation.\n`,
+    );
+  }
+  return checkpoints;
 }
 
 /** The JSON line for an event, or null for events the line format leaves out. */

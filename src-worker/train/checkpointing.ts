@@ -2,6 +2,7 @@
 // how a run (or a model for inference) is rebuilt from them, bit for bit.
 
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { importModel, ModelImportError } from '../checkpoint/import';
 import { readCheckpoint } from '../checkpoint/read';
 import type { LoadedCheckpoint } from '../checkpoint/read';
@@ -62,7 +63,7 @@ export function trainerHeader(run: PreparedRun, metrics: CheckpointMetrics): Che
   const es = state.earlyStopping;
   return {
     modelConfig: { ...trainer.model.config },
-    trainConfig: toJson({ spec, corpusSha256: run.corpus.sha256 }),
+    trainConfig: toJson({ spec, corpusSha256: run.corpus.sha256, runId: run.runId }),
     tokenizer: toJson(tokenizer.toJSON()),
     step: state.step,
     epoch: trainer.epoch,
@@ -80,7 +81,11 @@ export function trainerHeader(run: PreparedRun, metrics: CheckpointMetrics): Che
     createdAt: new Date().toISOString(),
     appVersion: APP_VERSION,
     backend: { name: trainer.backend.name, kernelPath: trainer.backend.kernelPath },
-    metrics: { valLoss: metrics.valLoss, finite: metrics.finite },
+    // A diverged evaluation (NaN, Infinity) is recorded as "no loss", never as a best.
+    metrics: {
+      valLoss: metrics.valLoss !== null && Number.isFinite(metrics.valLoss) ? metrics.valLoss : null,
+      finite: metrics.finite,
+    },
   };
 }
 
@@ -93,8 +98,11 @@ export async function saveTrainerCheckpoint(
 }
 
 /** The run a checkpoint written by saveTrainerCheckpoint belongs to. */
-export function storedRunOf(ckpt: LoadedCheckpoint, path: string): { spec: RunSpec; corpusSha256: string } {
-  const stored = ckpt.header.trainConfig as { spec?: RunSpec; corpusSha256?: string };
+export function storedRunOf(
+  ckpt: LoadedCheckpoint,
+  path: string,
+): { spec: RunSpec; corpusSha256: string; runId: string } {
+  const stored = ckpt.header.trainConfig as { spec?: RunSpec; corpusSha256?: string; runId?: string };
   if (
     stored.spec === undefined ||
     typeof stored.spec !== 'object' ||
@@ -106,7 +114,12 @@ export function storedRunOf(ckpt: LoadedCheckpoint, path: string): { spec: RunSp
       `${path} holds no training run (its header has no run spec), so it cannot be resumed; it can still be used for generation.`,
     );
   }
-  return { spec: stored.spec, corpusSha256: stored.corpusSha256 };
+  // Checkpoints written before runs had ids belong to a run named after the file's folder.
+  return {
+    spec: stored.spec,
+    corpusSha256: stored.corpusSha256,
+    runId: stored.runId ?? `legacy:${dirname(path)}`,
+  };
 }
 
 /** Copies the checkpoint's parameters into `model` (whose config must match). */
@@ -217,7 +230,11 @@ export async function resumeRun(
         `Resuming needs the same text; start a new run to train on the changed text.`,
     );
   }
-  const run = await prepareRun(spec, { text, tokenizer: tokenizerFromJSON(ckpt.header.tokenizer) });
+  const run = await prepareRun(spec, {
+    text,
+    tokenizer: tokenizerFromJSON(ckpt.header.tokenizer),
+    runId: stored.runId,
+  });
   restoreTrainer(run.trainer, ckpt, path);
   return run;
 }

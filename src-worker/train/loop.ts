@@ -53,8 +53,8 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks): Promise<D
   let message = `Trained ${cfg.steps} steps.`;
 
   const alert = (a: Omit<AlertEvent, 'kind'>): void => hooks.onEvent({ kind: 'alert', ...a });
-  const evaluate = (): EvalEvent => {
-    const r = trainer.evaluate();
+  const evaluate = (scheduled: boolean): EvalEvent => {
+    const r = trainer.evaluate(scheduled);
     const event: EvalEvent = {
       kind: 'eval',
       step: r.step,
@@ -181,8 +181,8 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks): Promise<D
         weights: weightHistogram.snapshot(),
       });
     }
-    const evalDue = (cfg.evalEvery > 0 && r.step % cfg.evalEvery === 0) || r.step === cfg.steps;
-    const evalNow = evalDue ? evaluate() : null;
+    const scheduled = cfg.evalEvery > 0 && r.step % cfg.evalEvery === 0;
+    const evalNow = scheduled || r.step === cfg.steps ? evaluate(scheduled) : null;
     if (hooks.afterStep) await hooks.afterStep(r, evalNow);
     if (reason === 'early-stopped') break;
     // Let queued messages (pause, stop) in before the next step.
@@ -190,7 +190,8 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks): Promise<D
   }
 
   // Every run ends with a validation of its final weights, unless one just ran at this step.
-  if (reason !== 'halted' && (lastEval === null || (lastEval as EvalEvent).step !== trainer.step)) evaluate();
+  if (reason !== 'halted' && (lastEval === null || (lastEval as EvalEvent).step !== trainer.step))
+    evaluate(false);
   const finalEval = lastEval as EvalEvent | null;
   if (hooks.beforeDone) await hooks.beforeDone(reason, finalEval);
 

@@ -23,6 +23,21 @@ export function checkpointFileName(step: number): string {
   return `step-${String(step).padStart(7, '0')}.ckpt`;
 }
 
+/** A checkpoint folder that holds another run's checkpoints. */
+export class RunFolderError extends Error {
+  override name = 'RunFolderError';
+  constructor(
+    readonly dir: string,
+    readonly files: readonly string[],
+  ) {
+    super(
+      `${dir} already holds checkpoints of another run (${files.slice(0, 3).join(', ')}` +
+        `${files.length > 3 ? ', …' : ''}). Write this run's checkpoints to an empty folder, or continue ` +
+        `that run with --resume.`,
+    );
+  }
+}
+
 export class RunCheckpoints {
   private entries: SavedCheckpoint[] = [];
 
@@ -31,32 +46,56 @@ export class RunCheckpoints {
     readonly policy: RetentionPolicy,
   ) {}
 
-  /** Opens a folder, removing temp files of interrupted writes and indexing sound checkpoints. */
-  static async open(dir: string, policy: RetentionPolicy): Promise<RunCheckpoints> {
+  /**
+   * Opens a run's checkpoint folder: removes temp files of interrupted writes and indexes the sound
+   * checkpoints of this run. A run resumed from an earlier step abandons its later checkpoints
+   * (they are deleted, as the studio cuts that history); checkpoints of another run make the
+   * folder unusable, so that pruning never touches them.
+   */
+  static async open(
+    dir: string,
+    policy: RetentionPolicy,
+    run: { runId: string; step: number },
+  ): Promise<{ checkpoints: RunCheckpoints; abandoned: string[] }> {
     const rc = new RunCheckpoints(dir, policy);
     await removeStaleTemps(dir);
+    const foreign: string[] = [];
+    const abandoned: string[] = [];
     for (const name of (await readdir(dir)).sort()) {
       if (!NAME.test(name)) continue;
       const path = join(dir, name);
+      let summary;
       try {
-        const summary = await readCheckpointHeader(path);
-        const metrics = summary.header.metrics;
-        rc.entries.push({
-          id: path,
-          path,
-          step: summary.header.step,
-          valLoss: metrics?.valLoss ?? null,
-          finite: metrics?.finite ?? true,
-          pinned: false,
-          bytes: summary.bytes,
-          sha256: '',
-        });
+        summary = await readCheckpointHeader(path);
       } catch (err) {
         // A damaged file stays on disk (it is evidence) but is never counted as a checkpoint.
-        if (!(err instanceof CheckpointError)) throw err;
+        if (err instanceof CheckpointError) continue;
+        throw err;
       }
+      const owner = (summary.header.trainConfig as { runId?: unknown }).runId;
+      if (owner !== run.runId) {
+        foreign.push(name);
+        continue;
+      }
+      if (summary.header.step > run.step) {
+        abandoned.push(path);
+        continue;
+      }
+      const metrics = summary.header.metrics;
+      rc.entries.push({
+        id: path,
+        path,
+        step: summary.header.step,
+        valLoss: metrics?.valLoss ?? null,
+        finite: metrics?.finite ?? true,
+        pinned: false,
+        bytes: summary.bytes,
+        sha256: '',
+      });
     }
-    return rc;
+    if (foreign.length > 0) throw new RunFolderError(dir, foreign);
+    for (const path of abandoned) await unlink(path);
+    return { checkpoints: rc, abandoned };
   }
 
   get list(): readonly SavedCheckpoint[] {
@@ -75,8 +114,9 @@ export class RunCheckpoints {
    */
   async save(
     run: PreparedRun,
-    valLoss: number | null,
+    measured: number | null,
   ): Promise<{ saved: SavedCheckpoint; removed: string[] }> {
+    const valLoss = measured !== null && Number.isFinite(measured) ? measured : null;
     const trainer = run.trainer;
     const path = join(this.dir, checkpointFileName(trainer.step));
     const finite = Number.isFinite(
@@ -96,9 +136,11 @@ export class RunCheckpoints {
       sha256: written.sha256,
     };
     this.entries = [...this.entries.filter((e) => e.path !== path), saved];
-    const { keep, remove } = planRetention(this.entries, this.policy);
+    // The checkpoint just written always survives, whatever the policy says of older steps.
+    const plan = planRetention(this.entries, this.policy);
+    const remove = plan.remove.filter((r) => r !== saved);
     for (const r of remove) await unlink(r.path);
-    this.entries = keep;
+    this.entries = this.entries.filter((e) => !remove.includes(e));
     return { saved, removed: remove.map((r) => r.path) };
   }
 }

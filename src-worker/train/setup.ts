@@ -2,6 +2,7 @@
 // backend) into a ready Trainer: reads and tokenizes the corpus, splits it, validates every
 // config, allocates the model and initialises it from the seed. Shared by the CLI and the worker.
 
+import { randomUUID } from 'node:crypto';
 import { importCorpus } from '../data/corpus';
 import type { CorpusStats } from '../data/corpus';
 import { corpusStats } from '../data/corpus';
@@ -31,6 +32,8 @@ export interface RunSpec {
 }
 
 export interface PreparedRun {
+  /** Identifies the run across resumes (stored in its checkpoints). */
+  runId: string;
   spec: RunSpec;
   corpus: CorpusStats;
   tokenizer: Tokenizer;
@@ -55,6 +58,8 @@ export interface PrepareOptions {
   text?: { text: string; stats: CorpusStats };
   /** A tokenizer to reuse instead of training one (a resumed run must encode exactly as before). */
   tokenizer?: Tokenizer;
+  /** The id of the run being resumed; a new run gets a fresh one. */
+  runId?: string;
 }
 
 export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): Promise<PreparedRun> {
@@ -73,6 +78,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   model.init(new Rng(spec.train.seed));
   const trainer = new Trainer(backend, model, spec.train, split.train, split.val);
   return {
+    runId: options.runId ?? randomUUID(),
     spec,
     corpus: stats,
     tokenizer,

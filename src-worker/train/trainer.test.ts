@@ -181,4 +181,19 @@ describe.each(await availableBackends())('Trainer on the $name backend', (backen
     const counted = hist[0].weights.counts.reduce((s, c) => s + c, 0);
     expect(counted).toBe(trainer.model.parameterCount);
   });
+
+  it('the evaluation of a stopped run’s final weights leaves early stopping untouched (so resume is exact)', async () => {
+    const trainer = microTrainer(backend, {
+      steps: 40,
+      evalEvery: 10,
+      earlyStopping: { patience: 1, minDelta: 100 },
+    });
+    const events: TrainingEvent[] = [];
+    await runTraining(trainer, { onEvent: (e) => events.push(e), shouldStop: () => trainer.step >= 15 });
+    const evals = events.filter((e) => e.kind === 'eval');
+    expect(evals.map((e) => e.step)).toEqual([10, 15]);
+    expect(trainer.earlyStopping).toEqual({ best: evals[0].valLoss, bestStep: 10, badEvals: 0 });
+    const done = events.at(-1);
+    expect(done?.kind === 'done' && done.reason).toBe('stopped');
+  });
 });

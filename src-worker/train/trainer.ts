@@ -149,8 +149,13 @@ export class Trainer {
     };
   }
 
-  /** Loss and classification metrics on the fixed validation batches; updates early stopping. */
-  evaluate(): EvalReport {
+  /**
+   * Loss and classification metrics on the fixed validation batches. A scheduled evaluation
+   * (`observe`, the default) also feeds early stopping and the best loss; the extra evaluation of
+   * a run's final or stopped weights does not, so stopping and resuming leave that state exactly
+   * as an uninterrupted run would have it.
+   */
+  evaluate(observe = true): EvalReport {
     const { batchSize: B, seqLen: T } = this.config;
     const V = this.model.config.vocabSize;
     const topK = Math.min(5, V);
@@ -162,7 +167,9 @@ export class Trainer {
     }
     const valLoss = lossSum / this.valBatches.length;
     const prf = acc.precisionRecallF1();
-    const seen = observeValidation(this.earlyStopping, valLoss, this.step, this.config.earlyStopping);
+    const seen = observe
+      ? observeValidation(this.earlyStopping, valLoss, this.step, this.config.earlyStopping)
+      : { state: this.earlyStopping, improved: false, stop: false };
     this.earlyStopping = seen.state;
     return {
       step: this.step,
