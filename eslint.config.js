@@ -4,17 +4,12 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
+import svelte from 'eslint-plugin-svelte';
+import svelteConfig from './src-renderer/svelte.config.js';
 
 export default tseslint.config(
   {
-    ignores: [
-      'out/**',
-      'dist/**',
-      'node_modules/**',
-      'test-results/**',
-      'playwright-report/**',
-      'src-renderer/**/*.svelte',
-    ],
+    ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -23,6 +18,41 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...svelte.configs.recommended,
+  {
+    files: ['src-renderer/**/*.svelte', 'src-renderer/**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'], svelteConfig },
+    },
+  },
+  {
+    files: ['src-renderer/**/*.{ts,svelte}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      // State lives in $state fields; the Sets and URLSearchParams here are local temporaries.
+      'svelte/prefer-svelte-reactivity': 'off',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^electron(/|$)', message: 'The renderer reaches Electron only through window.studio.' },
+            { regex: '^node:', message: 'The renderer runs in a browser page: no Node modules.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Electron is imported only in src-main/electron (main, preload, IPC binding).
+    files: ['**/*.{ts,js,mjs,svelte}'],
+    ignores: ['src-main/electron/**', 'src-worker/**', 'src-renderer/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^electron(/|$)', message: 'Only src-main/electron imports Electron.' }] },
+      ],
     },
   },
   {

@@ -2,10 +2,19 @@
 // history: every terminal run is recorded in the data folder's database (so the studio lists it),
 // `runs` lists what the database holds.
 
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { runCli } from '../src-worker/cli';
+import { UsageError } from '../src-worker/cli/errors';
 import { formatRunTable, listRecordedRuns, recordHeadlessRun } from './studio/headless';
 import { defaultDataDir } from './studio/data-dir';
+
+interface ServeOptions {
+  port?: number;
+  dataDir?: string;
+}
 
 interface RunsOptions {
   dataDir?: string;
@@ -25,6 +34,23 @@ await runCli(process.argv, {
   },
   commands(program: Command) {
     program
+      .command('serve')
+      .description('serve the studio to a browser on 127.0.0.1 (the desktop app without Electron)')
+      .option('--port <n>', 'port to listen on (default: a free one)', (v: string) => parsePort(v))
+      .option('--data-dir <dir>', "the studio's data folder (default: the app's own)")
+      .exitOverride()
+      .action(async (o: ServeOptions) => {
+        const ui = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+        if (!existsSync(ui)) {
+          throw new UsageError(
+            "The studio's interface is not built yet: run `npm run build`, then serve again.",
+          );
+        }
+        const { serveCommand } = await import('./web/main');
+        await serveCommand({ port: o.port, dataDir: o.dataDir ?? defaultDataDir() });
+        // The server keeps the process alive until Ctrl-C.
+      });
+    program
       .command('runs')
       .description("list the runs in the studio's history: status, step, best validation loss")
       .option('--data-dir <dir>', "the studio's data folder (default: the app's own)")
@@ -38,3 +64,11 @@ await runCli(process.argv, {
       });
   },
 });
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError(`expected a port from 0 to 65535, got "${value}".`);
+  }
+  return port;
+}

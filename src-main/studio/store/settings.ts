@@ -9,7 +9,11 @@ export function defaultConcurrency(cores: number): number {
 }
 
 export function defaultSettings(cores: number): Settings {
-  return { maxConcurrentRuns: defaultConcurrency(cores), defaultBackend: 'wasm', heartbeatTimeoutSeconds: 120 };
+  return {
+    maxConcurrentRuns: defaultConcurrency(cores),
+    defaultBackend: 'wasm',
+    heartbeatTimeoutSeconds: 120,
+  };
 }
 
 export class SettingsRepo {

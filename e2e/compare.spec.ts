@@ -1,0 +1,32 @@
+// Compare: two finished runs that differ in their seed, their loss curves on the same axes, the
+// config diff highlighting the learning rate, and their results side by side.
+
+import { expect, test } from '@playwright/test';
+import { snap, studio, trainedRun } from './studio';
+
+test('two runs overlay their curves and the config diff marks what differs', async ({ page }) => {
+  const a = await trainedRun('compare seed 1337', 100);
+  const b = await trainedRun('compare seed 7', 100, { seed: 7 });
+
+  await page.goto(`${studio().url}#/runs`);
+  await page.locator(`[data-run-id="${a}"] input[type=checkbox]`).check();
+  await page.locator(`[data-run-id="${b}"] input[type=checkbox]`).check();
+  await page.getByRole('button', { name: 'Compare 2' }).click();
+
+  await expect(page.getByRole('heading', { name: 'Compare' })).toBeVisible();
+  const loss = page.getByRole('img', { name: /^Train loss chart/ });
+  await expect.poll(async () => Number(await loss.getAttribute('data-points'))).toBeGreaterThan(20);
+  await expect(page.locator('.legend, canvas').first()).toBeVisible();
+
+  const diff = page.locator('table.diff');
+  await expect(diff.locator('tr.differs', { hasText: 'train.seed' })).toBeVisible();
+  await expect(diff.locator('tr.differs', { hasText: 'name' })).toBeVisible();
+  await expect(diff.locator('tr', { hasText: 'model.nEmbd' })).toHaveCount(0); // only what differs
+  await page.getByLabel('Only what differs').uncheck();
+  await expect(diff.locator('tr:not(.differs)', { hasText: 'model.nEmbd' })).toBeVisible();
+  await page.getByLabel('Only what differs').check();
+
+  const results = page.locator('section', { hasText: 'Results' }).locator('tbody tr');
+  await expect(results).toHaveCount(2);
+  await snap(page, 'compare');
+});

@@ -1,0 +1,26 @@
+// Stops the serve-mode studio the setup started (SIGTERM: active runs checkpoint first) and
+// removes its data folder.
+
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { STATE_FILE } from './studio';
+import type { StudioState } from './studio';
+
+export default async function globalTeardown(): Promise<void> {
+  if (!existsSync(STATE_FILE)) return; // the setup failed before it started anything
+  const state = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as StudioState;
+  try {
+    process.kill(state.pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(state.pid, 0);
+    } catch {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  rmSync(state.dataDir, { recursive: true, force: true });
+  rmSync(STATE_FILE, { force: true });
+}

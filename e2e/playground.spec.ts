@@ -1,0 +1,30 @@
+// Playground: a checkpoint of a trained run writes a continuation of the prompt, streamed into
+// the page; side by side, two checkpoints answer the same prompt.
+
+import { expect, test } from '@playwright/test';
+import { api, snap, studio, trainedRun } from './studio';
+
+test('a checkpoint generates text from a prompt, and two checkpoints side by side', async ({ page }) => {
+  const runId = await trainedRun('playground source', 100);
+  const checkpoints = await api('checkpoints.list', { runId });
+  expect(checkpoints.length).toBeGreaterThan(1);
+
+  await page.goto(`${studio().url}#/playground`);
+  const model = page.getByLabel('Model 1');
+  await model.selectOption(`ckpt:${checkpoints[checkpoints.length - 1].id}`);
+  await page.locator('#prompt').fill('Chapter 2');
+  await page.getByLabel(/Length/).fill('60');
+  await page.getByRole('button', { name: 'Generate' }).click();
+
+  const output = page.getByTestId('generation-output').first();
+  await expect(page.locator('.meta').first()).toContainText(/done/);
+  const text = (await output.innerText()).slice('Chapter 2'.length);
+  expect(text.length).toBeGreaterThan(10);
+
+  await page.getByLabel('Side by side').check();
+  await page.getByLabel('Model 2').selectOption(`ckpt:${checkpoints[0].id}`);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.locator('.meta').nth(0)).toContainText(/done/);
+  await expect(page.locator('.meta').nth(1)).toContainText(/done/);
+  await snap(page, 'playground');
+});

@@ -1,0 +1,101 @@
+// A run's life through the UI: create it on the sample corpus, watch the loss chart grow, pause
+// (training stops), resume, reload the page mid-run (still live), stop (final checkpoint listed),
+// and export that checkpoint to a folder found on disk.
+
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
+import { api, snap, studio, TINY } from './studio';
+
+const points = async (chart: Locator): Promise<number> => Number(await chart.getAttribute('data-points'));
+const lossChart = (page: Page): Locator => page.getByRole('img', { name: /^Loss chart/ });
+const stepOf = async (page: Page): Promise<number> => {
+  const text = await page.locator('.progress-head b').innerText();
+  return Number(text.replace(/[^0-9]/g, ''));
+};
+
+async function setNumber(page: Page, id: string, value: number): Promise<void> {
+  await page.locator(`[id="${id}"]`).fill(String(value));
+}
+
+test('a run created on the sample corpus trains live, pauses, resumes, survives a reload, stops and exports', async ({
+  page,
+}) => {
+  await page.goto(studio().url);
+  await expect(page.getByRole('heading', { name: 'Runs', exact: true })).toBeVisible();
+  await page.getByRole('link', { name: /New run/ }).click();
+
+  await expect(page.locator('#datasetId')).toContainText('Sample corpus');
+  await page.locator('#name').fill('e2e lifecycle');
+  await setNumber(page, 'model.nLayer', TINY.nLayer);
+  await setNumber(page, 'model.nHead', TINY.nHead);
+  await setNumber(page, 'model.nEmbd', TINY.nEmbd);
+  await setNumber(page, 'model.contextLength', TINY.contextLength);
+  await setNumber(page, 'train.batchSize', 4);
+  await setNumber(page, 'train.seqLen', 32);
+  await setNumber(page, 'train.steps', 50_000); // long enough to still be training when stopped
+  await setNumber(page, 'train.evalEvery', 100);
+  await setNumber(page, 'checkpoints.every', 100);
+  await expect(page.getByText(/Ready ·/)).toBeVisible(); // the service checked the last edit
+  await expect(page.getByTestId('estimate-parameters')).toHaveText(/k$/);
+  await snap(page, 'new-run');
+  await page.getByRole('button', { name: 'Create and start' }).click();
+
+  // The run view: the loss chart gains points while it trains.
+  await expect(page.getByRole('heading', { name: 'e2e lifecycle' })).toBeVisible();
+  const chart = lossChart(page);
+  await expect.poll(() => points(chart)).toBeGreaterThan(2);
+  const before = await points(chart);
+  await expect.poll(() => points(chart)).toBeGreaterThan(before);
+  await expect(page.locator('.badge')).toHaveText('running');
+  await page.waitForTimeout(1500); // a few evaluations for the histogram and the matrix
+  await snap(page, 'run-training');
+
+  // Pause: the status says so and the step stops moving.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.locator('.badge')).toHaveText('paused');
+  const pausedAt = await stepOf(page);
+  await page.waitForTimeout(1500);
+  expect(await stepOf(page)).toBe(pausedAt);
+  await expect(page.locator('[data-checkpoint-step]').first()).toBeVisible(); // pause writes one
+
+  // Resume: it trains again.
+  await page.getByRole('button', { name: 'Resume' }).first().click();
+  await expect(page.locator('.badge')).toHaveText('running');
+  await expect.poll(() => stepOf(page)).toBeGreaterThan(pausedAt);
+
+  // Reload mid-run: the page comes back to the same run, still live.
+  await page.reload();
+  await expect(page.locator('.badge')).toHaveText('running');
+  const afterReload = await points(lossChart(page));
+  await expect.poll(() => points(lossChart(page))).toBeGreaterThan(afterReload);
+
+  // Stop: a final checkpoint is listed.
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.locator('.badge')).toHaveText('stopped');
+  const runId = Number(new URL(page.url()).hash.split('/').pop());
+  const checkpoints = await api('checkpoints.list', { runId });
+  const last = checkpoints[checkpoints.length - 1];
+  expect(last.trigger).toBe('stop');
+  const row = page.locator(`[data-checkpoint-step="${last.step}"]`);
+  await expect(row).toContainText('stop');
+
+  // Export it: the folder appears on disk with the model and its config.
+  await row.getByRole('button', { name: 'Export' }).click();
+  const dir = join(studio().dataDir, `e2e-export-${Date.now()}`);
+  await page.locator('#export-dir').fill(dir);
+  await page.locator('.export-row').getByRole('button', { name: 'Export' }).click();
+  await expect(page.getByText(/Exported \d+ files/)).toBeVisible();
+  expect(existsSync(dir)).toBe(true);
+  expect(readdirSync(dir)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors']));
+
+  // Verify it: the checksum matches the record.
+  await row.getByRole('button', { name: 'Verify' }).click();
+  await expect(row).toContainText('verified');
+  await snap(page, 'run-stopped');
+
+  await page.getByRole('link', { name: /Runs/ }).click();
+  await expect(page.locator(`[data-run-id="${runId}"]`)).toContainText('stopped');
+  await snap(page, 'runs');
+});

@@ -1,0 +1,65 @@
+// Serve mode: opens the studio service on a data folder and serves it over HTTP + WebSocket, for a
+// browser on this machine (or a headless box through an SSH tunnel). `crystalline serve` calls this.
+
+import { join } from 'node:path';
+import type { MethodName, MethodResult } from '../api';
+import { defaultDataDir } from '../studio/data-dir';
+import { Studio } from '../studio/studio';
+import { ensureSampleDataset } from './sample-dataset';
+import type { CallStudio } from './sample-dataset';
+import { startWebServer } from './server';
+import type { WebServer } from './server';
+
+export interface ServeOptions {
+  dataDir?: string; // default: the folder the desktop app uses
+  port?: number; // default 0: a free port
+  host?: string; // default 127.0.0.1
+  token?: string; // default: random
+  /** The built renderer (out/renderer). */
+  rendererDir: string;
+  /** The bundled engine worker (out/engine/worker.js). */
+  workerScript: string;
+}
+
+export interface ServeHandle {
+  server: WebServer;
+  studio: Studio;
+  /** Stops accepting requests, then closes the studio (active runs checkpoint first). */
+  close(): Promise<void>;
+}
+
+/** A typed view of the service's untyped `call`; the contract's schemas check every payload. */
+export function typedCall(studio: Studio): CallStudio {
+  return <M extends MethodName>(method: M, input: unknown) =>
+    studio.call(method, input) as Promise<MethodResult<M>>;
+}
+
+export async function serveStudio(options: ServeOptions): Promise<ServeHandle> {
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const studio = await Studio.open({
+    dataDir,
+    workerScript: options.workerScript,
+  });
+  try {
+    await ensureSampleDataset(typedCall(studio), studio.layout.root);
+    const server = await startWebServer({
+      backend: studio,
+      rendererDir: options.rendererDir,
+      uploadDir: join(studio.layout.root, 'uploads'),
+      host: options.host,
+      port: options.port,
+      token: options.token,
+    });
+    return {
+      server,
+      studio,
+      close: async () => {
+        await server.close();
+        await studio.close();
+      },
+    };
+  } catch (err) {
+    await studio.close();
+    throw err;
+  }
+}

@@ -1,0 +1,26 @@
+// What the chart components take: series already mapped onto the chosen x-axis, and a zoom range.
+
+import type { XY } from './smoothing';
+
+export interface ChartSeries {
+  label: string;
+  color: string; // #rrggbb (the faint raw line appends an alpha)
+  points: XY[];
+}
+
+export interface XRange {
+  min: number;
+  max: number;
+}
+
+/** Series colours: distinct in both themes, none of them loud. */
+export const PALETTE = [
+  '#7c8cff',
+  '#4cc38a',
+  '#e5a83b',
+  '#f06a6a',
+  '#61c3d9',
+  '#c27cf0',
+  '#d9c661',
+  '#8aa0b8',
+];

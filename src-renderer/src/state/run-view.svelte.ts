@@ -1,0 +1,288 @@
+// The run that is open in the Run view: its detail, metric series (loaded downsampled, then grown by
+// live updates), progress, alerts, the latest gradient histogram and confusion matrix, samples and
+// checkpoints, with the actions on them.
+
+import type {
+  CheckpointInfo,
+  EvalInfo,
+  EventInfo,
+  GradientsInfo,
+  HistogramInfo,
+  MetricPoint,
+  ProgressInfo,
+  RunDetail,
+  SampleInfo,
+  StudioEvent,
+  VerifyReport,
+} from '../../../src-main/api';
+import { downsampleMinMax } from '../lib/downsample';
+import { messageOf } from '../transport/api-error';
+import { transport } from './api';
+
+/** Points each series is loaded with, and the most it keeps while it grows live. */
+export const LOAD_POINTS = 1500;
+export const MAX_LIVE_POINTS = 6000;
+/** How many samples and alerts the view keeps, newest first. */
+export const MAX_SAMPLES = 50;
+export const MAX_ALERTS = 200;
+/** Checkpoints arrive in bursts while a run trains; the list is re-read at most this often. */
+export const CHECKPOINT_REFRESH_MS = 1000;
+
+/** The series the charts draw (per-layer gradient norms are added from the run's keys). */
+export const CHART_KEYS = [
+  'train/loss',
+  'val/loss',
+  'val/perplexity',
+  'val/accuracy',
+  'val/top5',
+  'train/lr',
+  'grad/global_norm',
+  'perf/tokens_per_second',
+  'memory/rss',
+  'memory/heap_used',
+  'memory/engine_buffers',
+  'train/tokens_seen',
+  'perf/step_ms',
+] as const;
+
+export type Confusion = EvalInfo['confusion'] & { step: number };
+
+export interface Alert {
+  step: number;
+  level: 'info' | 'warning' | 'error';
+  code: string;
+  message: string;
+}
+
+/** `points` with `more` appended (later steps only), thinned to `max` keeping each bucket's extremes. */
+export function appendPoints(
+  points: readonly MetricPoint[],
+  more: readonly MetricPoint[],
+  max: number,
+): MetricPoint[] {
+  const last = points.length === 0 ? -Infinity : points[points.length - 1].step;
+  const merged = [...points, ...more.filter((p) => p.step > last)];
+  if (merged.length <= max) return merged;
+  return downsampleMinMax(
+    merged.map((p) => ({ x: p.step, y: p.value })),
+    Math.floor(max / 4),
+  ).map((p) => ({ step: p.x, value: p.y }));
+}
+
+export class RunViewState {
+  id = $state<number | null>(null);
+  detail = $state<RunDetail | null>(null);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  /** Raw (not deeply reactive): replaced whole on each update, so thousands of points cost no proxies. */
+  series = $state.raw<Record<string, MetricPoint[]>>({});
+  progress = $state<ProgressInfo | null>(null);
+  gradients = $state<GradientsInfo | null>(null);
+  histogram = $state<HistogramInfo | null>(null);
+  confusion = $state<Confusion | null>(null);
+  alerts = $state<Alert[]>([]);
+  samples = $state<SampleInfo[]>([]);
+  checkpoints = $state<CheckpointInfo[]>([]);
+  verify = $state<Record<number, VerifyReport | 'checking'>>({});
+  /** Labels of token ids for the confusion matrix (from the dataset's frequent tokens). */
+  tokenText = $state<Record<number, string>>({});
+
+  get layerKeys(): string[] {
+    return Object.keys(this.series)
+      .filter((k) => k.startsWith('grad/layer_'))
+      .sort((a, b) => Number(a.slice(11)) - Number(b.slice(11)));
+  }
+
+  async open(id: number): Promise<void> {
+    this.id = id;
+    this.loading = true;
+    this.error = null;
+    this.detail = null;
+    this.series = {};
+    this.alerts = [];
+    this.samples = [];
+    this.confusion = null;
+    this.histogram = null;
+    this.gradients = null;
+    this.verify = {};
+    const t = transport();
+    try {
+      const [detail, keys, events, samples, histograms] = await Promise.all([
+        t.call('runs.get', { id }),
+        t.call('metrics.keys', { runId: id }),
+        t.call('runs.events', { id, kinds: ['alert', 'eval', 'lifecycle'], limit: 300 }),
+        t.call('runs.samples', { id, limit: 50 }),
+        t.call('runs.histograms', { id, kind: 'gradients' }),
+      ]);
+      if (this.id !== id) return;
+      const present = new Set(keys.map((k) => k.key));
+      const wanted = [
+        ...CHART_KEYS.filter((k) => present.has(k)),
+        ...[...present].filter((k) => k.startsWith('grad/layer_')),
+      ];
+      const series: Record<string, MetricPoint[]> = {};
+      for (let i = 0; i < wanted.length; i += 50) {
+        const batch = await t.call('metrics.series', {
+          runIds: [id],
+          keys: wanted.slice(i, i + 50),
+          maxPoints: LOAD_POINTS,
+        });
+        for (const s of batch) series[s.key] = s.points;
+      }
+      if (this.id !== id) return;
+      this.detail = detail;
+      this.progress = detail.progress;
+      this.checkpoints = detail.checkpoints;
+      this.series = series;
+      this.samples = samples.slice().reverse();
+      this.histogram = histograms.histogram;
+      this.alerts = events
+        .filter((e) => e.kind === 'alert' || e.level !== 'info')
+        .map(alertOf)
+        .reverse();
+      const lastEval = events.filter((e) => e.kind === 'eval').at(-1);
+      const confusion = (lastEval?.data as { confusion?: EvalInfo['confusion'] } | null)?.confusion;
+      if (lastEval !== undefined && confusion !== undefined)
+        this.confusion = { ...confusion, step: lastEval.step };
+      void this.loadTokenText(detail);
+    } catch (err) {
+      if (this.id === id) this.error = messageOf(err);
+    } finally {
+      if (this.id === id) this.loading = false;
+    }
+  }
+
+  close(): void {
+    this.id = null;
+    if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+  }
+
+  private async loadTokenText(detail: RunDetail): Promise<void> {
+    if (detail.datasetId === null) return;
+    try {
+      const stats = await transport().call('datasets.stats', { id: detail.datasetId });
+      this.tokenText = Object.fromEntries(stats.topTokens.map((t) => [t.id, t.text]));
+    } catch {
+      // Without labels the heatmap shows token ids; nothing else depends on them.
+    }
+  }
+
+  handle(event: StudioEvent): void {
+    if (this.id === null) return;
+    switch (event.type) {
+      case 'run-changed':
+        if (event.run.id === this.id && this.detail !== null) {
+          const stillTraining = ['running', 'queued', 'stopping'].includes(event.run.status);
+          this.detail = { ...this.detail, ...event.run };
+          if (!stillTraining) void this.refreshCheckpoints();
+        }
+        return;
+      case 'run-deleted':
+        if (event.runId === this.id) this.error = 'This run was deleted.';
+        return;
+      case 'run-update': {
+        if (event.runId !== this.id) return;
+        const u = event.update;
+        if (u.progress !== null) this.progress = u.progress;
+        if (u.metrics.length > 0) {
+          const next = { ...this.series };
+          for (const m of u.metrics) next[m.key] = appendPoints(next[m.key] ?? [], m.points, MAX_LIVE_POINTS);
+          this.series = next;
+        }
+        if (u.gradients !== null) this.gradients = u.gradients;
+        const grad = u.histograms.filter((h) => h.kind === 'gradients').at(-1);
+        if (grad !== undefined) this.histogram = grad;
+        const lastEval = u.evals.at(-1);
+        if (lastEval !== undefined) this.confusion = { ...lastEval.confusion, step: lastEval.step };
+        if (u.alerts.length > 0) {
+          const fresh = u.alerts.map((a) => ({
+            step: a.step,
+            level: a.level,
+            code: a.code,
+            message: a.message,
+          }));
+          this.alerts = [...fresh.reverse(), ...this.alerts].slice(0, MAX_ALERTS);
+        }
+        if (u.samples.length > 0)
+          this.samples = [...u.samples.toReversed(), ...this.samples].slice(0, MAX_SAMPLES);
+        // Retention deletes old checkpoints without an event, so the list is re-read, not grown.
+        if (u.checkpoints.length > 0) this.scheduleCheckpointRefresh();
+        if (this.detail !== null) {
+          if (u.progress !== null) {
+            this.detail.step = u.progress.step;
+            this.detail.tokensSeen = u.progress.tokensSeen;
+            if (u.progress.loss !== null) this.detail.lastTrainLoss = u.progress.loss;
+          }
+          for (const e of u.evals) {
+            if (e.valLoss === null) continue;
+            this.detail.lastValLoss = e.valLoss;
+            if (this.detail.bestValLoss === null || e.valLoss < this.detail.bestValLoss)
+              this.detail.bestValLoss = e.valLoss;
+          }
+        }
+        return;
+      }
+      case 'dataset-import':
+      case 'dataset-deleted':
+      case 'generation':
+        return;
+    }
+  }
+
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** One re-read of the checkpoint list a moment after checkpoints arrive, however many arrive. */
+  private scheduleCheckpointRefresh(): void {
+    if (this.refreshTimer !== null) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      void this.refreshCheckpoints().catch(() => {
+        // The next checkpoint or the run's end reads the list again.
+      });
+    }, CHECKPOINT_REFRESH_MS);
+  }
+
+  async refreshCheckpoints(): Promise<void> {
+    if (this.id === null) return;
+    const id = this.id;
+    const list = await transport().call('checkpoints.list', { runId: id });
+    if (this.id === id) this.checkpoints = list;
+  }
+
+  async verifyCheckpoint(id: number): Promise<void> {
+    this.verify[id] = 'checking';
+    try {
+      this.verify[id] = await transport().call('checkpoints.verify', { id });
+    } catch (err) {
+      this.verify[id] = {
+        checkpointId: id,
+        ok: false,
+        message: messageOf(err),
+        sha256: null,
+        matchesRecord: false,
+      };
+    }
+  }
+
+  async exportCheckpoint(id: number, dir: string): Promise<{ dir: string; files: string[] }> {
+    return transport().call('checkpoints.export', { id, dir });
+  }
+
+  async resumeFrom(id: number, mode: 'cut' | 'fork'): Promise<number> {
+    const run = await transport().call('checkpoints.resume', { id, mode });
+    if (run.id === this.id) await this.open(run.id);
+    return run.id;
+  }
+
+  async deleteCheckpoint(id: number): Promise<void> {
+    await transport().call('checkpoints.delete', { id });
+    this.checkpoints = this.checkpoints.filter((c) => c.id !== id);
+  }
+}
+
+function alertOf(e: EventInfo): Alert {
+  return { step: e.step, level: e.level, code: e.code, message: e.message };
+}
+
+export const runView = new RunViewState();

@@ -1,0 +1,147 @@
+// Every run, for the Runs table: loaded once, then kept current by run events; the live progress of
+// training runs (tokens/s, ETA); search, status filter and the row actions.
+
+import type { ProgressInfo, RunStatus, RunSummary, StudioEvent } from '../../../src-main/api';
+import { messageOf } from '../transport/api-error';
+import { transport } from './api';
+
+export type RunAction = 'start' | 'pause' | 'resume' | 'stop' | 'delete' | 'duplicate';
+export type StatusFilter = 'all' | 'active' | RunStatus;
+
+const ACTIVE: readonly RunStatus[] = ['created', 'queued', 'running', 'paused', 'stopping'];
+
+/** Which actions make sense for a run in this status (the service refuses the others). */
+export function actionsFor(status: RunStatus): RunAction[] {
+  switch (status) {
+    case 'created':
+      return ['start', 'duplicate', 'delete'];
+    case 'queued':
+      return ['stop', 'duplicate'];
+    case 'running':
+      return ['pause', 'stop', 'duplicate'];
+    case 'paused':
+      return ['resume', 'stop', 'duplicate'];
+    case 'stopping':
+      return ['duplicate'];
+    case 'stopped':
+    case 'failed':
+    case 'interrupted':
+      return ['resume', 'duplicate', 'delete'];
+    case 'completed':
+      return ['duplicate', 'delete'];
+  }
+}
+
+export function matches(run: RunSummary, search: string, status: StatusFilter): boolean {
+  if (status === 'active' ? !ACTIVE.includes(run.status) : status !== 'all' && run.status !== status)
+    return false;
+  const q = search.trim().toLowerCase();
+  if (q === '') return true;
+  return run.name.toLowerCase().includes(q) || run.tags.some((t) => t.toLowerCase().includes(q));
+}
+
+export class RunsState {
+  items = $state<RunSummary[]>([]);
+  loading = $state(false);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  search = $state('');
+  status = $state<StatusFilter>('all');
+  /** The latest progress of each run training now. */
+  live = $state<Record<number, ProgressInfo>>({});
+  busy = $state<Record<number, boolean>>({});
+
+  get filtered(): RunSummary[] {
+    return this.items.filter((r) => matches(r, this.search, this.status));
+  }
+
+  async load(): Promise<void> {
+    this.loading = true;
+    try {
+      this.items = await transport().call('runs.list', {});
+      this.error = null;
+      this.loaded = true;
+    } catch (err) {
+      this.error = messageOf(err);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  handle(event: StudioEvent): void {
+    switch (event.type) {
+      case 'run-changed': {
+        const i = this.items.findIndex((r) => r.id === event.run.id);
+        if (i >= 0) this.items[i] = event.run;
+        else this.items.unshift(event.run);
+        if (!['running', 'stopping'].includes(event.run.status)) delete this.live[event.run.id];
+        return;
+      }
+      case 'run-deleted':
+        this.items = this.items.filter((r) => r.id !== event.runId);
+        delete this.live[event.runId];
+        return;
+      case 'run-update': {
+        const progress = event.update.progress;
+        if (progress === null) return;
+        this.live[event.runId] = progress;
+        const run = this.items.find((r) => r.id === event.runId);
+        if (run !== undefined) {
+          run.step = progress.step;
+          run.tokensSeen = progress.tokensSeen;
+          if (progress.loss !== null) run.lastTrainLoss = progress.loss;
+        }
+        for (const e of event.update.evals) {
+          if (run !== undefined && e.valLoss !== null) {
+            run.lastValLoss = e.valLoss;
+            if (run.bestValLoss === null || e.valLoss < run.bestValLoss) run.bestValLoss = e.valLoss;
+          }
+        }
+        return;
+      }
+      case 'dataset-import':
+      case 'dataset-deleted':
+      case 'generation':
+        return;
+    }
+  }
+
+  /**
+   * Runs an action on a run and applies its answer at once (the event that follows says the same).
+   * Returns the run as it now is, the new run for duplicate, or null after delete. Throws the API's error.
+   */
+  async act(id: number, action: RunAction): Promise<RunSummary | null> {
+    this.busy[id] = true;
+    try {
+      const t = transport();
+      let run: RunSummary;
+      switch (action) {
+        case 'start':
+          run = await t.call('runs.start', { id });
+          break;
+        case 'pause':
+          run = await t.call('runs.pause', { id });
+          break;
+        case 'resume':
+          run = await t.call('runs.resume', { id });
+          break;
+        case 'stop':
+          run = await t.call('runs.stop', { id });
+          break;
+        case 'delete':
+          await t.call('runs.delete', { id });
+          this.handle({ type: 'run-deleted', runId: id });
+          return null;
+        case 'duplicate':
+          run = await t.call('runs.duplicate', { id });
+          break;
+      }
+      this.handle({ type: 'run-changed', run });
+      return run;
+    } finally {
+      delete this.busy[id];
+    }
+  }
+}
+
+export const runs = new RunsState();

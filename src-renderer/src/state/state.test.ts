@@ -1,0 +1,269 @@
+// The rune state modules against a fake transport: the runs table follows events and offers the
+// right actions, the open run grows its series live and thins them keeping spikes, the form keys
+// problems by field, imports go through upload, generations stream into their pane, routes parse.
+
+import { describe, expect, it } from 'vitest';
+import type { RunSummary, RunUpdate, StudioEvent } from '../../../src-main/api';
+import { ApiError } from '../transport/api-error';
+import { setTransport } from './api';
+import { DatasetsState, jobProgress } from './datasets.svelte';
+import { fakeTransport } from './fake-transport';
+import { NewRunState, problemsByField, stepFlops } from './new-run.svelte';
+import { parseChoice, PlaygroundState } from './playground.svelte';
+import { parseRoute, routeHash } from './router.svelte';
+import { appendPoints } from './run-view.svelte';
+import { actionsFor, matches, RunsState } from './runs.svelte';
+import { effectiveTheme, storedTheme } from './settings.svelte';
+
+const summary = (id: number, over: Partial<RunSummary> = {}): RunSummary => ({
+  id,
+  name: `run ${id}`,
+  status: 'created',
+  statusMessage: null,
+  stopReason: null,
+  origin: 'studio',
+  datasetId: 1,
+  datasetName: 'sample',
+  step: 0,
+  totalSteps: 100,
+  bestValLoss: null,
+  lastValLoss: null,
+  lastTrainLoss: null,
+  tokensSeen: 0,
+  tags: [],
+  parentRunId: null,
+  forkedAtStep: null,
+  createdAt: '2026-01-01T00:00:00Z',
+  startedAt: null,
+  finishedAt: null,
+  updatedAt: '2026-01-01T00:00:00Z',
+  ...over,
+});
+
+const emptyUpdate = (): RunUpdate => ({
+  progress: null,
+  metrics: [],
+  evals: [],
+  gradients: null,
+  histograms: [],
+  alerts: [],
+  checkpoints: [],
+  samples: [],
+});
+
+describe('runs state', () => {
+  it('loads, then follows run-changed, run-update and run-deleted events', async () => {
+    setTransport(fakeTransport({ 'runs.list': () => [summary(1), summary(2)] }));
+    const runs = new RunsState();
+    await runs.load();
+    expect(runs.items.map((r) => r.id)).toEqual([1, 2]);
+
+    runs.handle({ type: 'run-changed', run: summary(3, { status: 'running' }) });
+    runs.handle({ type: 'run-changed', run: summary(1, { status: 'running' }) });
+    expect(runs.items.map((r) => [r.id, r.status])).toEqual([
+      [3, 'running'],
+      [1, 'running'],
+      [2, 'created'],
+    ]);
+    const progress = { step: 40, tokensSeen: 5120, loss: 2.5, tokensPerSecond: 900 } as RunUpdate['progress'];
+    runs.handle({ type: 'run-update', runId: 1, update: { ...emptyUpdate(), progress } });
+    expect(runs.items.find((r) => r.id === 1)).toMatchObject({
+      step: 40,
+      tokensSeen: 5120,
+      lastTrainLoss: 2.5,
+    });
+    expect(runs.live[1]?.tokensPerSecond).toBe(900);
+    runs.handle({ type: 'run-deleted', runId: 3 });
+    expect(runs.items.map((r) => r.id)).toEqual([1, 2]);
+  });
+
+  it('keeps the load error for the view and clears it on the next success', async () => {
+    let fail = true;
+    setTransport(
+      fakeTransport({
+        'runs.list': () => {
+          if (fail) throw new ApiError('unreachable', 'The studio server does not answer.');
+          return [];
+        },
+      }),
+    );
+    const runs = new RunsState();
+    await runs.load();
+    expect(runs.error).toBe('The studio server does not answer.');
+    fail = false;
+    await runs.load();
+    expect(runs.error).toBeNull();
+  });
+
+  it('offers only the actions the service allows in each status, and filters by status and search', () => {
+    expect(actionsFor('running')).toEqual(['pause', 'stop', 'duplicate']);
+    expect(actionsFor('paused')).toContain('resume');
+    expect(actionsFor('running')).not.toContain('delete');
+    const r = summary(1, { name: 'Shakespeare small', status: 'paused', tags: ['baseline'] });
+    expect(matches(r, 'shakes', 'all')).toBe(true);
+    expect(matches(r, 'base', 'active')).toBe(true);
+    expect(matches(r, '', 'completed')).toBe(false);
+  });
+});
+
+describe('run view', () => {
+  it('appends only later steps and thins a long series to the cap keeping its spike', () => {
+    const points = Array.from({ length: 100 }, (_, i) => ({ step: i, value: 1 }));
+    expect(
+      appendPoints(
+        points,
+        [
+          { step: 99, value: 5 },
+          { step: 100, value: 2 },
+        ],
+        1000,
+      ).at(-1),
+    ).toEqual({ step: 100, value: 2 });
+    expect(appendPoints(points, [{ step: 50, value: 9 }], 1000)).toHaveLength(100);
+    const long = Array.from({ length: 5000 }, (_, i) => ({ step: i, value: i === 2500 ? 99 : 1 }));
+    const thinned = appendPoints(long, [], 400);
+    expect(thinned.length).toBeLessThanOrEqual(400);
+    expect(thinned).toContainEqual({ step: 2500, value: 99 });
+  });
+});
+
+describe('new run form', () => {
+  it('keys problems by field and joins two for one field', () => {
+    expect(
+      problemsByField([
+        { field: 'model.nHead', message: 'must divide nEmbd' },
+        { field: 'model.nHead', message: 'must be ≥ 1' },
+        { field: 'name', message: 'must not be empty' },
+      ]),
+    ).toEqual({ 'model.nHead': 'must divide nEmbd; must be ≥ 1', name: 'must not be empty' });
+  });
+
+  it('shows the field problems the service returns when create refuses the config', async () => {
+    const config = { name: 'x', train: { batchSize: 0 } };
+    setTransport(
+      fakeTransport({
+        'runs.create': () => {
+          throw new ApiError('invalid-config', 'bad', [{ field: 'train.batchSize', message: 'must be ≥ 1' }]);
+        },
+      }),
+    );
+    const form = new NewRunState();
+    form.config = config as unknown as NewRunState['config'];
+    expect(await form.submit()).toBeNull();
+    expect(form.problems).toEqual({ 'train.batchSize': 'must be ≥ 1' });
+    expect(form.submitError).toMatch(/1 field needs attention/);
+  });
+
+  it('estimates a step as 6 · parameters · tokens', () => {
+    const config = { train: { batchSize: 4, seqLen: 32, gradAccumSteps: 2 } } as NewRunState['config'] &
+      object;
+    expect(stepFlops(1000, config)).toBe(6 * 1000 * 4 * 32 * 2);
+  });
+});
+
+describe('datasets', () => {
+  it('uploads the files first in serve mode, then imports the returned path', async () => {
+    const t = fakeTransport({
+      'datasets.import': (input) => ({ id: 9, name: input.name ?? '', tokens: 10 }) as never,
+      'datasets.stats': () => ({ topTokens: [] }) as never,
+      'datasets.preview': () => ({ text: 'hi' }) as never,
+    });
+    const progress: number[] = [];
+    t.upload = async (_files, onProgress) => {
+      onProgress(0.5);
+      progress.push(0.5);
+      return '/data/uploads/abc/notes.txt';
+    };
+    setTransport(t);
+    const state = new DatasetsState();
+    const dataset = await state.importFrom(
+      { files: [{ file: new Blob(['hi']), relativePath: 'notes.txt' }] },
+      'notes',
+      { kind: 'char' },
+    );
+    expect(dataset?.id).toBe(9);
+    const call = t.calls.find((c) => c.method === 'datasets.import');
+    expect(call?.input).toMatchObject({
+      path: '/data/uploads/abc/notes.txt',
+      name: 'notes',
+      tokenizer: { kind: 'char' },
+    });
+    expect(state.items.map((d) => d.id)).toEqual([9]);
+    expect(state.jobs[0].phase).toBe('done');
+  });
+
+  it('keeps the failure on the job', async () => {
+    setTransport(
+      fakeTransport({
+        'datasets.import': () => {
+          throw new ApiError('failed', 'notes.txt is not UTF-8 text');
+        },
+      }),
+    );
+    const state = new DatasetsState();
+    expect(await state.importFrom({ path: '/x/notes.txt' }, '', { kind: 'byte' })).toBeNull();
+    expect(state.jobs[0]).toMatchObject({ phase: 'failed', error: 'notes.txt is not UTF-8 text' });
+    expect(jobProgress(state.jobs[0])).toBe(1);
+  });
+});
+
+describe('playground', () => {
+  it('streams generated text into the pane that asked for it', async () => {
+    const t = fakeTransport({ 'generation.start': (input) => ({ generationId: input.generationId ?? '' }) });
+    setTransport(t);
+    const p = new PlaygroundState();
+    p.panes[0].choice = 'ckpt:4';
+    await p.generate();
+    const id = p.panes[0].generationId ?? '';
+    expect(t.calls[0].input).toMatchObject({ checkpointId: 4, prompt: 'Chapter 1' });
+    const event = (text: string, done: boolean): StudioEvent => ({
+      type: 'generation',
+      generationId: id,
+      text,
+      tokens: text.length,
+      done,
+      cancelled: false,
+      error: null,
+    });
+    p.handle(event('Once', false));
+    p.handle(event(' upon', true));
+    p.handle({ ...event('ignored', false), generationId: 'someone-else' } as StudioEvent);
+    expect(p.panes[0]).toMatchObject({ text: 'Once upon', tokens: 9, running: false, error: null });
+  });
+
+  it('parses a model choice and refuses none', async () => {
+    expect(parseChoice('live:3')).toEqual({ runId: 3 });
+    expect(parseChoice('ckpt:12')).toEqual({ checkpointId: 12 });
+    expect(parseChoice('')).toBeNull();
+    setTransport(fakeTransport({}));
+    const p = new PlaygroundState();
+    await p.generate();
+    expect(p.panes[0].error).toMatch(/Choose a checkpoint/);
+  });
+});
+
+describe('router and theme', () => {
+  it('round-trips every route through the hash', () => {
+    for (const hash of [
+      '#/runs',
+      '#/runs/12',
+      '#/runs/new',
+      '#/runs/new?from=3',
+      '#/compare?runs=1,2',
+      '#/playground',
+      '#/datasets',
+      '#/settings',
+    ]) {
+      expect(routeHash(parseRoute(hash))).toBe(hash);
+    }
+    expect(parseRoute('#/nowhere')).toEqual({ name: 'runs' });
+    expect(parseRoute('#/compare?runs=1,x,1,-2')).toEqual({ name: 'compare', ids: [1] });
+  });
+
+  it('follows the system theme unless one is chosen', () => {
+    expect(storedTheme({ getItem: () => null })).toBe('system');
+    expect(storedTheme({ getItem: () => 'light' })).toBe('light');
+    expect(effectiveTheme('system', true)).toBe('dark');
+    expect(effectiveTheme('light', true)).toBe('light');
+  });
+});

@@ -1,0 +1,24 @@
+// Short notices at the corner of the window: what an action did, or why it failed.
+
+export interface Toast {
+  id: number;
+  kind: 'info' | 'error';
+  message: string;
+}
+
+class Toasts {
+  items = $state<Toast[]>([]);
+  private next = 1;
+
+  show(message: string, kind: Toast['kind'] = 'info', ms = kind === 'error' ? 8000 : 4000): void {
+    const id = this.next++;
+    this.items.push({ id, kind, message });
+    setTimeout(() => this.dismiss(id), ms);
+  }
+
+  dismiss(id: number): void {
+    this.items = this.items.filter((t) => t.id !== id);
+  }
+}
+
+export const toasts = new Toasts();
