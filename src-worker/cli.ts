@@ -16,6 +16,8 @@ import type { BenchCommandOptions } from './cli/bench-command';
 import { addExportOptions, runExportCommand } from './cli/export-command';
 import type { ExportCommandOptions } from './cli/export-command';
 import { describeError, isInputError } from './cli/errors';
+import { runPinCommand } from './cli/pin-command';
+import type { PinCommandOptions } from './cli/pin-command';
 import type { CliExtensions } from './cli/extensions';
 import { APP_VERSION } from './version';
 
@@ -51,6 +53,14 @@ export async function runCli(argv: readonly string[], extensions: CliExtensions 
   addExportOptions(program.command('export').description('write a checkpoint as a Hugging Face GPT-2 folder'))
     .exitOverride()
     .action(async (opts: ExportCommandOptions) => runExportCommand(opts));
+
+  program
+    .command('pin')
+    .description('keep a checkpoint whatever the retention policy says (or --unpin it)')
+    .requiredOption('--checkpoint <file>', 'a checkpoint in a run folder')
+    .option('--unpin', 'let retention remove it again')
+    .exitOverride()
+    .action(async (opts: PinCommandOptions) => runPinCommand(opts));
 
   addBenchOptions(program.command('bench').description('measure training throughput of the presets'))
     .exitOverride()

@@ -168,6 +168,10 @@ export const methods = {
     result: returns<RunSummary>(),
   },
   'checkpoints.delete': { input: byId, result: returns<{ deleted: true }>() },
+  'checkpoints.pin': {
+    input: z.strictObject({ id: id(), pinned: z.boolean() }),
+    result: returns<{ pinned: boolean }>(),
+  },
 
   // --- generation (text streams as `generation` events)
   'generation.start': {

@@ -78,6 +78,7 @@ export interface CheckpointInfo {
   valLoss: number | null;
   finite: boolean;
   best: boolean;
+  pinned: boolean; // kept whatever the retention policy says (pins.json beside the checkpoints)
   trigger: string; // periodic, best, pause, stop, final, found (registered from the folder)
   createdAt: string;
 }

@@ -37,6 +37,7 @@ export const METHOD_LIST = [
   'checkpoints.export',
   'checkpoints.resume',
   'checkpoints.delete',
+  'checkpoints.pin',
   'generation.start',
   'generation.cancel',
   'settings.get',

@@ -143,6 +143,20 @@ describe('a run through the service', () => {
       expect(updates[i + 11] - updates[i]).toBeGreaterThanOrEqual(1000);
   });
 
+  it('pins a checkpoint so retention keeps it, and lists it as pinned', async () => {
+    const dataset = await importDataset();
+    const created = (await studio.call('runs.create', { config: microConfig(dataset.id, 12) })) as RunDetail;
+    await studio.call('runs.start', { id: created.id });
+    await runReaches(studio, created.id, (r) => r.status === 'completed', 'completed');
+    const [first] = await checkpoints(created.id);
+    expect(first.pinned).toBe(false);
+    expect(await studio.call('checkpoints.pin', { id: first.id, pinned: true })).toEqual({ pinned: true });
+    expect((await checkpoints(created.id)).find((c) => c.id === first.id)?.pinned).toBe(true);
+    await studio.call('checkpoints.pin', { id: first.id, pinned: false });
+    expect((await checkpoints(created.id)).find((c) => c.id === first.id)?.pinned).toBe(false);
+    await expect(studio.call('checkpoints.pin', { id: first.id, pinned: 'yes' })).rejects.toThrow(/pinned/);
+  });
+
   it('forks a run from an older checkpoint and leaves the original as it was', async () => {
     const dataset = await importDataset();
     const run = (await studio.call('runs.create', { config: microConfig(dataset.id, 60) })) as RunDetail;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, rm, unlink } from 'node:fs/promises';
 import { availableParallelism, freemem, totalmem } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { splitSizes } from '../../src-worker/data/split';
 import { dispatch, StudioError, describeProblems, validateRunConfig } from '../api';
 import type {
@@ -24,6 +24,7 @@ import type {
 import { exportHuggingFaceFolder } from '../../src-worker/checkpoint/export';
 import type { TensorData } from '../../src-worker/checkpoint/format';
 import { readCheckpoint, verifyCheckpoint } from '../../src-worker/checkpoint/read';
+import { readPins, setPinned } from '../../src-worker/train/pins';
 import type { WorkerEvent } from '../../src-worker/protocol';
 import { storedRunOf } from '../../src-worker/train/checkpointing';
 import { APP_VERSION } from '../../src-worker/version';
@@ -198,7 +199,13 @@ export class Studio {
 
       'checkpoints.list': async ({ runId }) => {
         this.run(runId);
-        return this.store.checkpoints.list(runId);
+        const list = this.store.checkpoints.list(runId);
+        const pins = list.length === 0 ? new Set<string>() : await readPins(dirname(list[0].path));
+        return list.map((c) => ({ ...c, pinned: pins.has(basename(c.path)) }));
+      },
+      'checkpoints.pin': async ({ id, pinned }) => {
+        await setPinned(this.checkpoint(id).path, pinned);
+        return { pinned };
       },
       'checkpoints.verify': (i) => this.verify(i.id),
       'checkpoints.export': (i) => this.exportCheckpoint(i),

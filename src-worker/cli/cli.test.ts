@@ -258,4 +258,54 @@ describe('crystalline CLI', () => {
     expect(refused.stderr).toMatch(/replaces only an earlier export/);
     expect(readdirSync(join(dir, 'run'))).toContain('step-0000002.ckpt');
   });
+
+  it('a pinned checkpoint survives retention, and an unpinned one is pruned again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-pin-'));
+    const base = [
+      ...MICRO,
+      '--eval-every',
+      '0',
+      '--no-record',
+      '--keep-last',
+      '1',
+      '--checkpoint-every',
+      '2',
+    ];
+    expect(cli('train', ...base, '--steps', '4', '--out', dir).status).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.ckpt'))).toEqual(['step-0000004.ckpt']);
+    const pin = cli('pin', '--checkpoint', join(dir, 'step-0000004.ckpt'));
+    expect(pin.status).toBe(0);
+    expect(pin.stdout).toMatch(/Pinned .*step 4/);
+    const resume = [
+      '--resume',
+      join(dir, 'step-0000004.ckpt'),
+      '--out',
+      dir,
+      '--no-record',
+      '--keep-last',
+      '1',
+    ];
+    expect(cli('train', ...resume, '--steps', '8', '--checkpoint-every', '2').status).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.ckpt'))).toEqual([
+      'step-0000004.ckpt',
+      'step-0000008.ckpt',
+    ]);
+
+    expect(cli('pin', '--checkpoint', join(dir, 'step-0000004.ckpt'), '--unpin').status).toBe(0);
+    const more = [
+      '--resume',
+      join(dir, 'step-0000008.ckpt'),
+      '--out',
+      dir,
+      '--no-record',
+      '--keep-last',
+      '1',
+    ];
+    expect(cli('train', ...more, '--steps', '10', '--checkpoint-every', '2').status).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.ckpt'))).toEqual(['step-0000010.ckpt']);
+
+    const bad = cli('pin', '--checkpoint', join(dir, 'pins.json'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('pins.json');
+  });
 });

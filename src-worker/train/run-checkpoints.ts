@@ -2,7 +2,8 @@
 // then prunes older ones by the retention policy. Used by the CLI and the training worker.
 
 import { readdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { readPins } from './pins';
 import { readCheckpointHeader, verifyCheckpoint } from '../checkpoint/read';
 import { removeStaleTemps } from '../checkpoint/durable-fs';
 import { CheckpointError } from '../checkpoint/errors';
@@ -94,8 +95,11 @@ export class RunCheckpoints {
       });
     }
     if (foreign.length > 0) throw new RunFolderError(dir, foreign);
-    for (const path of abandoned) await unlink(path);
-    return { checkpoints: rc, abandoned };
+    // A pinned checkpoint of the abandoned continuation stays on disk, outside the run's index.
+    const pins = await readPins(dir);
+    const removed = abandoned.filter((path) => !pins.has(basename(path)));
+    for (const path of removed) await unlink(path);
+    return { checkpoints: rc, abandoned: removed };
   }
 
   get list(): readonly SavedCheckpoint[] {
@@ -136,6 +140,9 @@ export class RunCheckpoints {
       sha256: written.sha256,
     };
     this.entries = [...this.entries.filter((e) => e.path !== path), saved];
+    // Pins may have changed while the run trained: read them before deciding what to prune.
+    const pins = await readPins(this.dir);
+    for (const e of this.entries) e.pinned = pins.has(basename(e.path));
     // The checkpoint just written always survives, whatever the policy says of older steps.
     const plan = planRetention(this.entries, this.policy);
     const remove = plan.remove.filter((r) => r !== saved);

@@ -135,6 +135,7 @@ function toInfo(row: CheckpointRow): CheckpointInfo {
     valLoss: row.val_loss,
     finite: row.finite === 1,
     best: row.best === 1,
+    pinned: false, // pins live in the run folder; the studio reads them when it lists checkpoints
     trigger: row.trigger,
     createdAt: row.created_at,
   };

@@ -275,6 +275,11 @@ export class RunViewState {
     return run.id;
   }
 
+  async pinCheckpoint(id: number, pinned: boolean): Promise<void> {
+    await transport().call('checkpoints.pin', { id, pinned });
+    this.checkpoints = this.checkpoints.map((c) => (c.id === id ? { ...c, pinned } : c));
+  }
+
   async deleteCheckpoint(id: number): Promise<void> {
     await transport().call('checkpoints.delete', { id });
     this.checkpoints = this.checkpoints.filter((c) => c.id !== id);
