@@ -308,4 +308,26 @@ describe('crystalline CLI', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('pins.json');
   });
+
+  it('--threads 2 trains to bitwise the same losses as one thread, and exits', () => {
+    const losses = (threads: string): unknown[] => {
+      const r = cli(
+        'train',
+        ...MICRO,
+        '--steps',
+        '4',
+        '--log-every',
+        '1',
+        '--threads',
+        threads,
+        '--no-record',
+        '--json',
+      );
+      expect(r.status).toBe(0);
+      return jsonLines(r.stdout).flatMap((l) => (l.type === 'step' ? [l.loss] : []));
+    };
+    const one = losses('1');
+    expect(one).toHaveLength(4);
+    expect(losses('2')).toEqual(one);
+  });
 });

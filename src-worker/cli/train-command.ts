@@ -40,6 +40,8 @@ export async function runTrainCommand(
   } catch (err) {
     recorder?.fail(err);
     throw err;
+  } finally {
+    await run.release();
   }
 }
 
@@ -248,6 +250,7 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
     return {
       ...stored,
       backend: backendGiven ? opts.backend : stored.backend,
+      threads: cmd.getOptionValueSource('threads') === 'cli' ? opts.threads : stored.threads,
       train: {
         ...stored.train,
         steps,

@@ -46,6 +46,7 @@ export interface TrainOptions {
   logEvery: number;
   histogramEvery: number;
   backend: BackendName;
+  threads: number;
   out?: string;
   checkpointEvery: number;
   keepLast: number;
@@ -64,6 +65,7 @@ export const RESUME_OPTIONS: readonly (keyof TrainOptions)[] = [
   'keepEvery',
   'logEvery',
   'backend',
+  'threads',
   'json',
   'resume',
 ];
@@ -127,6 +129,12 @@ export function addTrainOptions(cmd: Command): Command {
       new Option('--backend <name>', 'numeric backend (wasm: SIMD, fast; ts: the readable reference)')
         .choices(['ts', 'wasm'])
         .default('wasm'),
+    )
+    .option(
+      '--threads <n>',
+      'threads for the wasm backend (results are identical for any count)',
+      parse.positiveInt,
+      1,
     )
     .option('--out <dir>', 'folder for checkpoints')
     .option(
@@ -202,5 +210,6 @@ export function runSpecFromOptions(o: TrainOptions): RunSpec {
     },
     train,
     backend: o.backend,
+    threads: o.threads,
   };
 }

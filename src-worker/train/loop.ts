@@ -181,8 +181,10 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks): Promise<D
         weights: weightHistogram.snapshot(),
       });
     }
-    const scheduled = cfg.evalEvery > 0 && r.step % cfg.evalEvery === 0;
-    const evalNow = scheduled || r.step === cfg.steps ? evaluate(scheduled) : null;
+    // Scheduled evaluations and the one at the planned last step feed early stopping and the best
+    // loss; the evaluation of weights a run stopped at early (below) does not.
+    const evalDue = (cfg.evalEvery > 0 && r.step % cfg.evalEvery === 0) || r.step === cfg.steps;
+    const evalNow = evalDue ? evaluate(true) : null;
     if (hooks.afterStep) await hooks.afterStep(r, evalNow);
     if (reason === 'early-stopped') break;
     // Let queued messages (pause, stop) in before the next step.

@@ -12,6 +12,7 @@ import type { Tokenizer } from '../data/tokenizer';
 import { trainTokenizer } from '../data/train-tokenizer';
 import type { TokenizerSpec } from '../data/train-tokenizer';
 import { createBackend } from '../math/backends';
+import { MatmulPool } from '../math/wasm/parallel';
 import type { BackendName } from '../math/backend';
 import { assertModelConfig } from '../model/config';
 import type { ModelConfig, ModelShape } from '../model/config';
@@ -29,6 +30,8 @@ export interface RunSpec {
   model: ModelShape; // vocabulary size comes from the tokenizer
   train: TrainConfig;
   backend: BackendName;
+  /** Threads the wasm backend's big matmuls use (rows split across workers); 1 or absent: one. */
+  threads?: number;
 }
 
 export interface PreparedRun {
@@ -41,6 +44,8 @@ export interface PreparedRun {
   trainTokens: number;
   valTokens: number;
   trainer: Trainer;
+  /** Stops the helper threads of a multi-threaded backend (call once training is over). */
+  release(): Promise<void>;
 }
 
 /** Reads the text a spec names: the built-in sample corpus, or a file or folder. */
@@ -73,7 +78,10 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   const { batchSize: B, seqLen: T } = spec.train;
   const split = splitTrainVal(tokens, B, T, spec.train.valFraction);
 
-  const backend = await createBackend(spec.backend);
+  // Results are bitwise the same for every thread count, so a run may resume with another one.
+  const threads = spec.threads ?? 1;
+  const pool = spec.backend === 'wasm' && threads > 1 ? await MatmulPool.start(threads) : null;
+  const backend = pool?.backend ?? (await createBackend(spec.backend));
   const model = new Gpt(backend, modelConfig, B, T);
   model.init(new Rng(spec.train.seed));
   const trainer = new Trainer(backend, model, spec.train, split.train, split.val);
@@ -86,5 +94,8 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     trainTokens: split.train.length,
     valTokens: split.val.length,
     trainer,
+    release: async () => {
+      await pool?.close();
+    },
   };
 }

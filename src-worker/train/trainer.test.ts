@@ -196,4 +196,13 @@ describe.each(await availableBackends())('Trainer on the $name backend', (backen
     const done = events.at(-1);
     expect(done?.kind === 'done' && done.reason).toBe('stopped');
   });
+
+  it('the evaluation at the planned last step counts for the best loss, even off the eval schedule', async () => {
+    const trainer = microTrainer(backend, { steps: 7, evalEvery: 5 });
+    const events = await collect(trainer);
+    const evals = events.filter((e) => e.kind === 'eval');
+    expect(evals.map((e) => e.step)).toEqual([5, 7]);
+    const done = events.at(-1);
+    expect(done?.kind === 'done' && done.bestValLoss).toBe(Math.min(...evals.map((e) => e.valLoss)));
+  });
 });
