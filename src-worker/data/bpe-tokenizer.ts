@@ -2,13 +2,12 @@
 // piece becomes UTF-8 bytes, and merges are applied lowest rank first. Training is in bpe-train.ts.
 
 import {
-  HF_BYTE_LEVEL,
   TokenStreamDecoder,
   TokenizerError,
   UTF8,
   checkTokenId,
   decodeTokenBytes,
-  hfBpeModel,
+  byteLevelBpeJson,
   type HfTokenizerJson,
   type Tokenizer,
 } from './tokenizer';
@@ -129,20 +128,8 @@ export class BpeTokenizer implements Tokenizer {
     const spelled = this.tokenBytesOfId.map(bytesToByteLevel);
     const vocab: Record<string, number> = {};
     spelled.forEach((token, id) => (vocab[token] = id));
-    return {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: [],
-      normalizer: null,
-      pre_tokenizer: { ...HF_BYTE_LEVEL },
-      post_processor: null,
-      decoder: { ...HF_BYTE_LEVEL },
-      model: hfBpeModel(
-        vocab,
-        this.merges.map(({ left, right }) => `${spelled[left]} ${spelled[right]}`),
-      ),
-    };
+    const merges = this.merges.map(({ left, right }) => `${spelled[left]} ${spelled[right]}`);
+    return byteLevelBpeJson(vocab, merges);
   }
 
   /** The ids of one pre-token piece, from the cache or by applying merges. */

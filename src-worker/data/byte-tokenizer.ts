@@ -3,12 +3,11 @@
 // it is written to tokenizer.json.
 
 import {
-  HF_BYTE_LEVEL,
   TokenStreamDecoder,
   UTF8,
   checkTokenId,
   decodeTokenBytes,
-  hfBpeModel,
+  byteLevelBpeJson,
   type HfTokenizerJson,
   type Tokenizer,
 } from './tokenizer';
@@ -48,16 +47,6 @@ export class ByteTokenizer implements Tokenizer {
   toJSON(): HfTokenizerJson {
     const vocab: Record<string, number> = {};
     BYTE_TO_CHAR.forEach((ch, byte) => (vocab[ch] = byte));
-    return {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: [],
-      normalizer: null,
-      pre_tokenizer: { ...HF_BYTE_LEVEL },
-      post_processor: null,
-      decoder: { ...HF_BYTE_LEVEL },
-      model: hfBpeModel(vocab, []),
-    };
+    return byteLevelBpeJson(vocab, []);
   }
 }

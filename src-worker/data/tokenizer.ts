@@ -140,6 +140,24 @@ export function hfBpeModel(vocab: Record<string, number>, merges: string[]): HfB
   };
 }
 
+/**
+ * A whole tokenizer.json for byte-level BPE (GPT-2's layout): the BPE model between a ByteLevel
+ * pre-tokenizer and a ByteLevel decoder. The byte tokenizer is this with no merges.
+ */
+export function byteLevelBpeJson(vocab: Record<string, number>, merges: string[]): HfTokenizerJson {
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [],
+    normalizer: null,
+    pre_tokenizer: { ...HF_BYTE_LEVEL },
+    post_processor: null,
+    decoder: { ...HF_BYTE_LEVEL },
+    model: hfBpeModel(vocab, merges),
+  };
+}
+
 // --- helpers the tokenizers share ---------------------------------------------------------------
 
 /** Throws unless `id` is an integer id of a vocabulary of `vocabSize`. */
