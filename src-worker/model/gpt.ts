@@ -115,6 +115,7 @@ export class Gpt {
   private readonly g: ParamViews;
   private readonly a: ActViews;
   private readonly ga: ActGradViews;
+  private readonly sharesParams: boolean;
   private lastB = 0;
   private lastT = 0;
   private output: OutputKind = 'none';
@@ -124,6 +125,11 @@ export class Gpt {
     config: ModelConfig,
     readonly maxB: number,
     readonly maxT: number,
+    /**
+     * Another model's parameter buffer (same config, same backend memory) to read instead of
+     * allocating one: a data-parallel replica computes gradients of the shared weights.
+     */
+    sharedParams?: Float32Array,
   ) {
     assertModelConfig(config);
     if (!Number.isInteger(maxB) || maxB < 1) {
@@ -137,7 +143,15 @@ export class Gpt {
     this.activationLayout = activationLayout(config, maxB, maxT);
     this.activationGradLayout = activationGradLayout(config, maxB, maxT);
 
-    this.params = backend.allocF32(this.layout.count);
+    if (sharedParams !== undefined && sharedParams.length !== this.layout.count) {
+      throw new ModelInputError(
+        'sharedParams',
+        sharedParams.length,
+        `${this.layout.count} floats for this config`,
+      );
+    }
+    this.params = sharedParams ?? backend.allocF32(this.layout.count);
+    this.sharesParams = sharedParams !== undefined;
     this.grads = backend.allocF32(this.layout.count);
     this.acts = backend.allocF32(this.activationLayout.count);
     this.actGrads = backend.allocF32(this.activationGradLayout.count);
@@ -160,12 +174,11 @@ export class Gpt {
     return this.layout.count;
   }
 
-  /** Bytes of every buffer this model allocated from its backend. */
+  /** Bytes of every buffer this model allocated from its backend (shared parameters excluded). */
   get allocatedBytes(): number {
-    return [this.params, this.grads, this.acts, this.actGrads, this.inputs, this.targets].reduce(
-      (sum, buf) => sum + buf.byteLength,
-      0,
-    );
+    const own = [this.grads, this.acts, this.actGrads, this.inputs, this.targets];
+    if (!this.sharesParams) own.push(this.params);
+    return own.reduce((sum, buf) => sum + buf.byteLength, 0);
   }
 
   /** What the logits buffer holds now (see `outputs`). */

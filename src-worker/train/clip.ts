@@ -8,13 +8,22 @@ export interface ClipResult {
   clipped: boolean;
 }
 
-/** Scales `grads` so their global norm is at most `maxNorm` (0 disables), torch-style. */
-export function clipGradNorm(backend: Backend, grads: Float32Array, maxNorm: number): ClipResult {
-  const norm = Math.sqrt(backend.sumSquares(grads, grads.length));
-  if (maxNorm <= 0 || !Number.isFinite(norm)) return { norm, clipped: false };
+/**
+ * The factor that brings a gradient of global norm `norm` to at most `maxNorm` (0 disables),
+ * torch-style: 1 when no clipping is needed or the norm is not finite.
+ */
+export function clipFactor(norm: number, maxNorm: number): number {
+  if (maxNorm <= 0 || !Number.isFinite(norm)) return 1;
   // The 1e-6 keeps the factor finite for an all-zero gradient and matches torch's clip_grad_norm_.
   const factor = maxNorm / (norm + 1e-6);
-  if (factor >= 1) return { norm, clipped: false };
+  return factor >= 1 ? 1 : factor;
+}
+
+/** Scales `grads` so their global norm is at most `maxNorm` (0 disables). */
+export function clipGradNorm(backend: Backend, grads: Float32Array, maxNorm: number): ClipResult {
+  const norm = Math.sqrt(backend.sumSquares(grads, grads.length));
+  const factor = clipFactor(norm, maxNorm);
+  if (factor === 1) return { norm, clipped: false };
   backend.scale(grads, factor, grads.length);
   return { norm, clipped: true };
 }

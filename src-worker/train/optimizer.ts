@@ -1,6 +1,7 @@
 // The optimizer: owns its state buffers (AdamW moments or SGD momentum), one flat buffer per
 // moment laid out like the parameters, and applies the update kernels tensor group by group so
-// weight decay reaches only the 2-D tensors.
+// weight decay reaches only the 2-D tensors. A shard applies the same update to one range of the
+// parameters, so that data-parallel threads can each update their part of one step.
 
 import type { Backend } from '../math/backend';
 import type { OptimizerConfig } from './config';
@@ -29,25 +30,55 @@ export class Optimizer {
   constructor(
     private readonly backend: Backend,
     readonly config: OptimizerConfig,
-    params: Float32Array,
-    grads: Float32Array,
-    ranges: readonly ParamRange[],
+    private readonly params: Float32Array,
+    private readonly grads: Float32Array,
+    private readonly ranges: readonly ParamRange[],
+    /** Existing state buffers to use (another thread's optimizer's, in a data-parallel shard). */
+    stateBuffers?: Float32Array[],
   ) {
     const count = config.kind === 'adamw' ? 2 : 1;
-    this.stateBuffers = Array.from({ length: count }, () => backend.allocF32(params.length));
-    this.groups = mergeRanges(ranges).map((r) => ({
-      decay: r.decay,
-      params: params.subarray(r.offset, r.offset + r.size),
-      grads: grads.subarray(r.offset, r.offset + r.size),
-      moments: this.stateBuffers.map((b) => b.subarray(r.offset, r.offset + r.size)),
-    }));
+    if (stateBuffers !== undefined && stateBuffers.length !== count) {
+      throw new RangeError(`${config.kind} keeps ${count} state buffers, got ${stateBuffers.length}`);
+    }
+    this.stateBuffers = stateBuffers ?? Array.from({ length: count }, () => backend.allocF32(params.length));
+    this.groups = this.groupsIn(0, params.length);
   }
 
   /** Applies one update with learning rate `lr` to every parameter. */
   update(lr: number): void {
     this.stepCount += 1;
+    this.apply(this.groups, lr, this.stepCount);
+  }
+
+  /**
+   * The update of parameters [from, to) alone, as a function of the learning rate and the
+   * update's 1-based count t. Shards covering the parameters between them, applied for one step,
+   * leave exactly what update() would: every kernel here works element by element.
+   */
+  shard(from: number, to: number): (lr: number, t: number) => void {
+    const groups = this.groupsIn(from, to);
+    return (lr, t) => this.apply(groups, lr, t);
+  }
+
+  private groupsIn(from: number, to: number): DecayGroup[] {
+    return mergeRanges(this.ranges).flatMap((r) => {
+      const start = Math.max(from, r.offset);
+      const end = Math.min(to, r.offset + r.size);
+      if (start >= end) return [];
+      return [
+        {
+          decay: r.decay,
+          params: this.params.subarray(start, end),
+          grads: this.grads.subarray(start, end),
+          moments: this.stateBuffers.map((b) => b.subarray(start, end)),
+        },
+      ];
+    });
+  }
+
+  private apply(groups: readonly DecayGroup[], lr: number, t: number): void {
     const cfg = this.config;
-    for (const g of this.groups) {
+    for (const g of groups) {
       const n = g.params.length;
       if (cfg.kind === 'adamw') {
         const wd = g.decay ? cfg.weightDecay : 0;
@@ -62,7 +93,7 @@ export class Optimizer {
           cfg.beta2,
           cfg.eps,
           wd,
-          this.stepCount,
+          t,
         );
       } else {
         const wd = g.decay ? cfg.weightDecay : 0;

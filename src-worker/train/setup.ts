@@ -3,6 +3,7 @@
 // config, allocates the model and initialises it from the seed. Shared by the CLI and the worker.
 
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { importCorpus } from '../data/corpus';
 import type { CorpusStats } from '../data/corpus';
 import { corpusStats } from '../data/corpus';
@@ -12,11 +13,12 @@ import type { Tokenizer } from '../data/tokenizer';
 import { trainTokenizer } from '../data/train-tokenizer';
 import type { TokenizerSpec } from '../data/train-tokenizer';
 import { createBackend } from '../math/backends';
-import { MatmulPool } from '../math/wasm/parallel';
 import type { BackendName } from '../math/backend';
+import { WasmBackend } from '../math/wasm/wasm-backend';
 import { assertModelConfig } from '../model/config';
 import type { ModelConfig, ModelShape } from '../model/config';
 import { Gpt } from '../model/gpt';
+import { DataParallelGradients } from '../parallel/data-parallel';
 import { Rng } from '../util/rng';
 import type { TrainConfig } from './config';
 import { Trainer } from './trainer';
@@ -30,8 +32,25 @@ export interface RunSpec {
   model: ModelShape; // vocabulary size comes from the tokenizer
   train: TrainConfig;
   backend: BackendName;
-  /** Threads the wasm backend's big matmuls use (rows split across workers); 1 or absent: one. */
+  /**
+   * Threads that train (data-parallel replicas on the wasm backend, each a slice of every batch);
+   * 1 or absent: one. For a given count the results are bitwise repeatable; another count gives
+   * the same training to float rounding, so a run may resume with a different one.
+   */
   threads?: number;
+}
+
+/** One training thread per core on the wasm backend; the ts backend has only one. */
+export function defaultTrainingThreads(backend: BackendName): number {
+  return backend === 'wasm' ? availableParallelism() : 1;
+}
+
+/** More than one training thread was asked of a backend that cannot share its memory. */
+export class ThreadsUnsupportedError extends Error {
+  constructor(backend: BackendName, threads: number) {
+    super(`${threads} training threads need the wasm backend; the ${backend} backend trains on one thread`);
+    this.name = 'ThreadsUnsupportedError';
+  }
 }
 
 export interface PreparedRun {
@@ -78,13 +97,23 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   const { batchSize: B, seqLen: T } = spec.train;
   const split = splitTrainVal(tokens, B, T, spec.train.valFraction);
 
-  // Results are bitwise the same for every thread count, so a run may resume with another one.
   const threads = spec.threads ?? 1;
-  const pool = spec.backend === 'wasm' && threads > 1 ? await MatmulPool.start(threads) : null;
-  const backend = pool?.backend ?? (await createBackend(spec.backend));
+  const backend = await createBackend(spec.backend);
+  if (threads > 1 && !(backend instanceof WasmBackend))
+    throw new ThreadsUnsupportedError(spec.backend, threads);
   const model = new Gpt(backend, modelConfig, B, T);
   model.init(new Rng(spec.train.seed));
   const trainer = new Trainer(backend, model, spec.train, split.train, split.val);
+  if (threads > 1 && backend instanceof WasmBackend && B > 1) {
+    trainer.gradients = await DataParallelGradients.start({
+      backend,
+      model,
+      optimizer: trainer.optimizer,
+      workers: threads,
+      batchSize: B,
+      seqLen: T,
+    });
+  }
   return {
     runId: options.runId ?? randomUUID(),
     spec,
@@ -94,8 +123,6 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     trainTokens: split.train.length,
     valTokens: split.val.length,
     trainer,
-    release: async () => {
-      await pool?.close();
-    },
+    release: () => trainer.gradients.close(),
   };
 }

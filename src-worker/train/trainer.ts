@@ -10,10 +10,12 @@ import type { Batch, SamplerState } from '../data/sampler';
 import { ClassificationAccumulator, mostFrequentTokens } from '../metrics/classification';
 import type { ConfusionMatrix } from '../metrics/classification';
 import { perplexity } from '../metrics/perplexity';
-import { clipGradNorm } from './clip';
+import { clipFactor } from './clip';
 import type { TrainConfig } from './config';
 import { initialEarlyStopping, observeValidation } from './early-stopping';
 import type { EarlyStoppingState } from './early-stopping';
+import { LocalGradients } from './gradients';
+import type { GradientCompute } from './gradients';
 import { Optimizer } from './optimizer';
 import { learningRate } from './schedules';
 
@@ -59,6 +61,11 @@ const CONFUSION_TOKENS = 12;
 
 export class Trainer {
   readonly optimizer: Optimizer;
+  /**
+   * Computes and applies each step's gradients: this thread by default; prepareRun swaps in
+   * data-parallel replicas for a run with several workers.
+   */
+  gradients: GradientCompute;
   readonly tokensPerStep: number;
   step = 0;
   tokensSeen = 0;
@@ -80,6 +87,7 @@ export class Trainer {
   ) {
     const { batchSize: B, seqLen: T } = config;
     this.optimizer = new Optimizer(backend, config.optimizer, model.params, model.grads, model.layout.specs);
+    this.gradients = new LocalGradients(backend, model, this.optimizer);
     // The run's seed also initialises the model; the samplers take streams of their own.
     this.sampler = new BatchSampler(trainTokens, B, T, (config.seed ^ 0x243f6a88) >>> 0);
     this.valBatches = fixedBatches(valTokens, B, T, config.evalBatches, (config.seed ^ 0x85a308d3) >>> 0);
@@ -116,24 +124,24 @@ export class Trainer {
   trainStep(inspectGradients?: () => void): StepReport {
     const started = performance.now();
     const { batchSize: B, seqLen: T, gradAccumSteps: K, clipNorm } = this.config;
-    const model = this.model;
+    const gradients = this.gradients;
     const lr = this.nextLearningRate();
-    model.zeroGrad();
+    gradients.zeroGrad();
     let lossSum = 0;
     for (let k = 0; k < K; k++) {
       this.sampler.next(this.inputs, this.targets);
-      lossSum += model.forward(this.inputs, this.targets, B, T);
-      model.backward(1 / K);
+      lossSum += gradients.accumulate(this.inputs, this.targets, B, T, 1 / K);
     }
     const loss = lossSum / K;
+    const norm = Math.sqrt(gradients.gather());
     if (inspectGradients) inspectGradients();
-    const { norm, clipped } = clipGradNorm(this.backend, model.grads, clipNorm);
+    const factor = clipFactor(norm, clipNorm);
     const skipped = !Number.isFinite(loss) || !Number.isFinite(norm);
     if (skipped) {
       this.badStepsInRow += 1;
     } else {
       this.badStepsInRow = 0;
-      this.optimizer.update(lr);
+      gradients.update(lr, factor);
     }
     this.step += 1;
     this.tokensSeen += this.tokensPerStep;
@@ -142,7 +150,7 @@ export class Trainer {
       loss,
       lr,
       gradNorm: norm,
-      clipped,
+      clipped: factor !== 1,
       skipped,
       tokens: this.tokensPerStep,
       stepMs: performance.now() - started,

@@ -1,5 +1,7 @@
 // The WebAssembly backend's memory: one shared WebAssembly.Memory, a bump allocator that hands out
 // zeroed, 64-byte-aligned views of it, and the check that a view given to a kernel lies inside it.
+// The bump pointer lives in the memory itself, so heaps of several threads attached to one memory
+// (data-parallel replicas) allocate from it without overlapping.
 import { wasm, WASM_PAGE_BYTES, type WasmMemory } from './wasm-api';
 
 /** Cache-line (and f32x4) alignment of every allocation. */
@@ -43,41 +45,68 @@ export class WasmMemoryExhaustedError extends Error {
   }
 }
 
+/**
+ * Word 0 of the memory holds the next free byte divided by ALIGN_BYTES (4 GiB / 64 fits an i32).
+ * The first ALIGN_BYTES are never handed out, so kernels can also take address 0 to mean "no buffer".
+ */
+const TOP_WORD = 0;
+
 export class WasmHeap {
   readonly memory: WasmMemory;
   readonly maximumBytes: number;
-  /** Next free byte. Address 0 is never handed out, so kernels can take 0 to mean "no buffer". */
-  private top = ALIGN_BYTES;
+  private readonly top: Int32Array;
   /**
-   * Every SharedArrayBuffer views have been made on. Growing a shared memory leaves old views
-   * valid (the memory never moves) but gives `memory.buffer` a new object, so a view's buffer is
-   * one of these — the current one in the common case, checked first. Only this heap grows the
-   * memory, so the list is complete; a view someone builds on `memory.buffer` directly is
-   * recognised too, as long as no other thread has grown the memory in between.
+   * Every SharedArrayBuffer object this heap has seen for its memory. Growing a shared memory
+   * leaves old views valid (the memory never moves) but gives `memory.buffer` a new object, so a
+   * view's buffer is one of these — the current one in the common case, checked first. Views
+   * this heap hands out are made on a recorded object; for any other view of the memory (built on
+   * `memory.buffer` after another thread grew it) `address` looks at the memory once more.
    */
   private readonly buffers: SharedArrayBuffer[] = [];
   private current: SharedArrayBuffer;
 
-  constructor(initialBytes: number, maximumBytes: number) {
-    if (!(initialBytes > 0 && initialBytes <= maximumBytes && maximumBytes <= MAX_MEMORY_BYTES)) {
-      throw new RangeError(
-        `wasm backend: need 0 < initialBytes (${initialBytes}) ≤ maximumBytes (${maximumBytes}) ≤ ${MAX_MEMORY_BYTES}`,
-      );
-    }
+  /** A heap on a fresh memory of `initialBytes` that may grow to `maximumBytes`. */
+  constructor(initialBytes: number, maximumBytes: number);
+  /** Another thread's heap on an existing memory: allocations of both come from one bump pointer. */
+  constructor(memory: WasmMemory, maximumBytes: number);
+  constructor(initial: number | WasmMemory, maximumBytes: number) {
     const maximumPages = Math.floor(maximumBytes / WASM_PAGE_BYTES);
     this.maximumBytes = maximumPages * WASM_PAGE_BYTES;
-    this.memory = new wasm.Memory({
-      initial: Math.min(maximumPages, Math.ceil(initialBytes / WASM_PAGE_BYTES)),
-      maximum: maximumPages,
-      shared: true,
-    });
+    if (typeof initial === 'number') {
+      if (!(initial > 0 && initial <= maximumBytes && maximumBytes <= MAX_MEMORY_BYTES)) {
+        throw new RangeError(
+          `wasm backend: need 0 < initialBytes (${initial}) ≤ maximumBytes (${maximumBytes}) ≤ ${MAX_MEMORY_BYTES}`,
+        );
+      }
+      this.memory = new wasm.Memory({
+        initial: Math.min(maximumPages, Math.ceil(initial / WASM_PAGE_BYTES)),
+        maximum: maximumPages,
+        shared: true,
+      });
+    } else {
+      this.memory = initial;
+    }
     this.current = this.memory.buffer;
     this.buffers.push(this.current);
+    this.top = new Int32Array(this.current, TOP_WORD, 1);
+    if (typeof initial === 'number') this.top[0] = 1;
   }
 
-  /** Bytes handed out so far, alignment padding included. */
+  /** Bytes handed out so far (by every heap on this memory), alignment padding included. */
   get usedBytes(): number {
-    return this.top;
+    return Atomics.load(this.top, 0) * ALIGN_BYTES;
+  }
+
+  /** A view of n floats at `byteOffset`, allocated by some heap on this memory (another thread's, say). */
+  viewF32(byteOffset: number, n: number): Float32Array {
+    this.refresh();
+    return new Float32Array(this.current, byteOffset, n);
+  }
+
+  /** A view of n ints at `byteOffset`, allocated by some heap on this memory. */
+  viewI32(byteOffset: number, n: number): Int32Array {
+    this.refresh();
+    return new Int32Array(this.current, byteOffset, n);
   }
 
   allocF32(n: number): Float32Array {
@@ -97,26 +126,46 @@ export class WasmHeap {
   address(view: View, needed: number, kernel: string, arg: string): number {
     const buffer = view.buffer;
     if (buffer !== this.current && !this.buffers.includes(buffer as SharedArrayBuffer)) {
-      throw new ForeignBufferError(kernel, arg);
+      this.refresh();
+      if (buffer !== this.current) throw new ForeignBufferError(kernel, arg);
     }
     if (!(view.length >= needed)) throw new BufferTooSmallError(kernel, arg, needed, view.length);
     return view.byteOffset;
   }
 
-  /** Reserves n four-byte elements and returns their byte offset; the memory is fresh, hence zero. */
+  /**
+   * Reserves n four-byte elements and returns their byte offset; the memory is fresh, hence zero.
+   * The reservation is one atomic add, so heaps of other threads never get the same bytes.
+   */
   private reserve(n: number, what: string): number {
     if (!(Number.isSafeInteger(n) && n >= 0)) throw new RangeError(`wasm backend ${what}: bad length ${n}`);
-    const start = this.top;
-    const end = start + Math.ceil((4 * n) / ALIGN_BYTES) * ALIGN_BYTES;
-    if (end > this.maximumBytes) throw new WasmMemoryExhaustedError(4 * n, start, this.maximumBytes);
+    const units = Math.ceil((4 * n) / ALIGN_BYTES);
+    const used = Atomics.load(this.top, 0) * ALIGN_BYTES;
+    if (used + units * ALIGN_BYTES > this.maximumBytes) {
+      throw new WasmMemoryExhaustedError(4 * n, used, this.maximumBytes);
+    }
+    const start = Atomics.add(this.top, 0, units) * ALIGN_BYTES;
+    const end = start + units * ALIGN_BYTES;
+    if (end > this.maximumBytes) {
+      Atomics.sub(this.top, 0, units); // lost a race for the last bytes: give them back
+      throw new WasmMemoryExhaustedError(4 * n, start, this.maximumBytes);
+    }
+    this.refresh();
     const size = this.current.byteLength;
     if (end > size) {
       const target = Math.min(this.maximumBytes, Math.max(end, size + GROW_STEP_BYTES));
       this.memory.grow(Math.ceil((target - size) / WASM_PAGE_BYTES));
-      this.current = this.memory.buffer;
-      this.buffers.push(this.current);
+      this.refresh();
     }
-    this.top = end;
     return start;
+  }
+
+  /** Takes note of growth (by this heap or another thread's): the memory's buffer is a new object. */
+  private refresh(): void {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.current) {
+      this.current = buffer;
+      this.buffers.push(buffer);
+    }
   }
 }

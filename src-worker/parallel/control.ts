@@ -1,0 +1,86 @@
+// The data-parallel coordinator and its replica threads talk through a control block in the shared
+// wasm memory: Int32 words for Atomics (who may run, who is done) and per-replica Float64 argument
+// slots. This file is the one description of that block both sides read.
+
+import type { MessagePort } from 'node:worker_threads';
+import type { KernelPath } from '../math/wasm/kernel-path';
+import type { WasmMemory, WasmModule } from '../math/wasm/wasm-api';
+import type { ModelConfig } from '../model/config';
+import type { OptimizerConfig } from '../train/config';
+
+// Int32 words of the sync block.
+/** Bumped by the coordinator to start a command on every replica thread. */
+export const GENERATION = 0;
+/** Replica threads that finished the current command. */
+export const DONE = 1;
+/** 1: replica threads exit. */
+export const QUIT = 2;
+/** 1: some replica thread failed the current command (its message is on its failures port). */
+export const FAILED = 3;
+export const SYNC_WORDS = 4;
+
+/** Commands, in the COMMAND argument slot. */
+export const Command = {
+  /** Zero the replica's gradients first when ZERO = 1, then forward + backward on its staged rows. */
+  forwardBackward: 1,
+  /** Sum every replica's gradients of the thread's shard into the coordinator's, in replica order. */
+  gather: 2,
+  /** Scale the thread's shard of the summed gradient by FACTOR, then update its parameters. */
+  update: 3,
+} as const;
+export type Command = (typeof Command)[keyof typeof Command];
+
+// Float64 argument slots, ARG_SLOTS per replica thread.
+export const COMMAND = 0;
+export const ROWS = 1; // sequences this replica takes (B of its forward)
+export const SEQ_LEN = 2; // T
+export const LOSS_WEIGHT = 3;
+export const ZERO = 4;
+export const LR = 5;
+export const UPDATE_COUNT = 6; // the optimizer update's 1-based count t
+export const FACTOR = 7;
+/** Out: the replica's mean loss (forwardBackward) or its shard's sum of squares (gather). */
+export const RESULT = 8;
+export const ARG_SLOTS = 9;
+
+/** What a replica thread is started with (structured-cloned; the memory and module are shared). */
+export interface ReplicaInit {
+  module: WasmModule;
+  kernelPath: KernelPath;
+  memory: WasmMemory;
+  maximumBytes: number;
+  model: ModelConfig;
+  /** Sequences of the largest micro-batch slice this replica takes, and their length. */
+  maxRows: number;
+  seqLen: number;
+  optimizer: OptimizerConfig;
+  /** Byte offsets of the coordinator's buffers: parameters, gradients, optimizer state. */
+  params: number;
+  grads: number;
+  optimizerState: number[];
+  /** Byte offsets of the sync words (Int32) and of this replica's argument slots (Float64). */
+  sync: number;
+  args: number;
+  /** Replica threads in all (the coordinator not counted). */
+  threads: number;
+  /** Where a failed command's message goes (the coordinator reads it synchronously). */
+  failures: MessagePort;
+}
+
+/** The replica's answer once its buffers exist: where the coordinator stages its rows. */
+export interface ReplicaAllocated {
+  kind: 'allocated';
+  grads: number;
+  inputs: number;
+  targets: number;
+}
+
+/** The coordinator's second message: every replica's gradients and this thread's parameter shard. */
+export interface ReplicaConnect {
+  kind: 'connect';
+  /** Gradient buffers of every replica but the coordinator's, in replica order. */
+  peerGrads: number[];
+  shard: [number, number];
+}
+
+export type ReplicaMessage = ReplicaAllocated | { kind: 'ready' } | { kind: 'failed'; message: string };
