@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { Option } from 'commander';
-import type { Backend, BackendName } from '../math/backend';
+import { InvalidArgumentError, Option } from 'commander';
+import type { BackendName } from '../math/backend';
 import { MatmulPool } from '../math/wasm/parallel';
 import { WasmBackend } from '../math/wasm/wasm-backend';
 import { engineMemory } from '../model/layout';
@@ -15,9 +15,14 @@ import { BACKEND_NAMES, createBackend } from '../math/backends';
 import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
 import type { ModelPresetName } from '../model/config';
 import { Gpt } from '../model/gpt';
+import { DataParallelGradients } from '../parallel/data-parallel';
+import { batchSlices } from '../parallel/partition';
+import { clipFactor } from '../train/clip';
+import { LocalGradients } from '../train/gradients';
 import { Optimizer } from '../train/optimizer';
-import { clipGradNorm } from '../train/clip';
 import { Rng } from '../util/rng';
+import { measureMatmuls } from './bench-matmul';
+import type { MatmulMeasurement } from './bench-matmul';
 import { jsonLine } from './format';
 import * as parse from './parse';
 
@@ -29,6 +34,8 @@ export interface BenchCommandOptions {
   vocab: number;
   torch: boolean;
   threads: number[];
+  parallel: ParallelMode[];
+  matmul: boolean;
   json?: boolean;
 }
 
@@ -43,7 +50,16 @@ export function addBenchOptions(cmd: Command): Command {
     .option('--steps <n>', 'timed steps per measurement', parse.positiveInt, 10)
     .option('--warmup <n>', 'untimed steps first', parse.nonNegativeInt, 2)
     .option('--vocab <n>', 'vocabulary size (65 = character-level Shakespeare)', parse.positiveInt, 65)
-    .option('--threads <list>', 'wasm thread counts to measure, e.g. 1,2', parse.tokenList, [1, 2])
+    .option('--threads <list>', 'wasm thread counts to measure, e.g. 1,2', parse.positiveIntList, [1, 2])
+    .addOption(
+      new Option(
+        '--parallel <modes>',
+        'how several threads split a step: data (batch slices), rows (matmul rows)',
+      )
+        .argParser(parseModes)
+        .default(['data', 'rows']),
+    )
+    .option('--no-matmul', 'skip the matmul GFLOP/s measurements')
     .option('--no-torch', 'skip the PyTorch reference even when it is installed')
     .option('--json', 'one JSON object per line');
 }
@@ -59,33 +75,14 @@ interface Measurement {
   peakRssBytes?: number;
 }
 
-/** Median step time of a full training step on random tokens. */
+/** How a multi-threaded measurement splits the work: batch slices per thread, or each matmul's rows. */
+export type ParallelMode = 'data' | 'rows';
+
+/** Median step time of a full training step on random tokens, the way the trainer takes it. */
 async function measureEngine(
   name: BackendName,
   threads: number,
-  preset: ModelPresetName,
-  vocab: number,
-  steps: number,
-  warmup: number,
-): Promise<Measurement> {
-  const pool = name === 'wasm' && threads > 1 ? await MatmulPool.start(threads) : null;
-  try {
-    return await measureSteps(
-      pool?.backend ?? (await createBackend(name)),
-      threads,
-      preset,
-      vocab,
-      steps,
-      warmup,
-    );
-  } finally {
-    await pool?.close();
-  }
-}
-
-async function measureSteps(
-  backend: Backend,
-  threads: number,
+  mode: ParallelMode,
   preset: ModelPresetName,
   vocab: number,
   steps: number,
@@ -94,49 +91,78 @@ async function measureSteps(
   const shape = MODEL_PRESETS[preset];
   const B = PRESET_BATCH[preset];
   const T = shape.contextLength;
+  const pool = threads > 1 && mode === 'rows' ? await MatmulPool.start(threads) : null;
+  const backend = pool?.backend ?? (await createBackend(name));
   const model = new Gpt(backend, { vocabSize: vocab, ...shape }, B, T);
   const rng = new Rng(1337);
   model.init(rng);
-  const optimizer = new Optimizer(
-    backend,
-    { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-    model.params,
-    model.grads,
-    model.layout.specs,
-  );
-  const inputs = new Int32Array(B * T);
-  const targets = new Int32Array(B * T);
-  const times: number[] = [];
-  for (let i = 0; i < warmup + steps; i++) {
-    for (let j = 0; j < B * T; j++) {
-      inputs[j] = rng.int(vocab);
-      targets[j] = rng.int(vocab);
+  const optimizer = new Optimizer(backend, BENCH_ADAMW, model.params, model.grads, model.layout.specs);
+  const gradients =
+    threads > 1 && mode === 'data' && backend instanceof WasmBackend
+      ? await DataParallelGradients.start({
+          backend,
+          model,
+          optimizer,
+          workers: threads,
+          batchSize: B,
+          seqLen: T,
+        })
+      : new LocalGradients(backend, model, optimizer);
+  try {
+    const inputs = new Int32Array(B * T);
+    const targets = new Int32Array(B * T);
+    const times: number[] = [];
+    for (let i = 0; i < warmup + steps; i++) {
+      for (let j = 0; j < B * T; j++) {
+        inputs[j] = rng.int(vocab);
+        targets[j] = rng.int(vocab);
+      }
+      const t0 = performance.now();
+      gradients.zeroGrad();
+      gradients.accumulate(inputs, targets, B, T, 1);
+      const norm = Math.sqrt(gradients.gather());
+      gradients.update(3e-4, clipFactor(norm, 1));
+      const ms = performance.now() - t0;
+      if (i >= warmup) times.push(ms);
     }
-    const t0 = performance.now();
-    model.zeroGrad();
-    model.forward(inputs, targets, B, T);
-    model.backward(1);
-    clipGradNorm(backend, model.grads, 1);
-    optimizer.update(3e-4);
-    const ms = performance.now() - t0;
-    if (i >= warmup) times.push(ms);
+    const stepMs = median(times);
+    const config = model.config;
+    // Replicas beyond the first hold gradients, activations and tokens for their slice of the batch.
+    const slices = gradients.workers > 1 ? batchSlices(B, gradients.workers).slice(1) : [];
+    const replicaBytes = slices.reduce((sum, [first, end]) => {
+      const m = engineMemory(config, end - first, T, 'adamw');
+      return sum + m.grads + m.activations + m.activationGrads + 2 * m.tokens;
+    }, 0);
+    const engineBytes =
+      backend instanceof WasmBackend
+        ? backend.heap.memory.buffer.byteLength
+        : model.allocatedBytes + optimizer.stateBuffers.reduce((s, b) => s + b.byteLength, 0);
+    const label = name === 'wasm' ? backend.kernelPath : name;
+    return {
+      preset,
+      impl: gradients.workers > 1 || pool !== null ? `${label}×${threads} ${mode}` : label,
+      tokensPerSecond: (B * T) / (stepMs / 1000),
+      stepMs,
+      parameters: model.parameterCount,
+      engineBytes,
+      computedBytes: engineMemory(config, B, T, 'adamw').total + replicaBytes,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
+  } finally {
+    await gradients.close();
+    await pool?.close();
   }
-  const stepMs = median(times);
-  const engineBytes =
-    backend instanceof WasmBackend
-      ? backend.heap.memory.buffer.byteLength
-      : model.allocatedBytes + optimizer.stateBuffers.reduce((s, b) => s + b.byteLength, 0);
-  return {
-    preset,
-    impl: threads > 1 ? `${backend.kernelPath}×${threads}` : backend.kernelPath,
-    tokensPerSecond: (B * T) / (stepMs / 1000),
-    stepMs,
-    parameters: model.parameterCount,
-    engineBytes,
-    computedBytes: engineMemory(model.config, B, T, 'adamw').total,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  };
 }
+
+function parseModes(value: string): ParallelMode[] {
+  const modes = value.split(',').map((s) => s.trim());
+  const bad = modes.filter((m) => m !== 'data' && m !== 'rows');
+  if (bad.length > 0)
+    throw new InvalidArgumentError(`unknown mode(s) ${bad.join(', ')}: expected data, rows or data,rows.`);
+  return modes as ParallelMode[];
+}
+
+const BENCH_ADAMW = { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 } as const;
 
 const PYTHON = '/usr/bin/python3';
 
@@ -207,7 +233,34 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
       );
     }
   };
+  const printMatmul = (m: MatmulMeasurement): void => {
+    const { name, N, C, OC } = m.shape;
+    if (o.json) {
+      process.stdout.write(
+        jsonLine({
+          preset: m.preset,
+          matmul: name,
+          n: N,
+          c: C,
+          oc: OC,
+          threads: m.threads,
+          forward_gflops: m.forwardGflops,
+          backward_gflops: m.backwardGflops,
+        }),
+      );
+    } else {
+      process.stdout.write(
+        `${m.preset.padEnd(6)} matmul ${name.padEnd(12)} ${`${N}×${C}→${OC}`.padEnd(15)} ${m.threads} thread${m.threads > 1 ? 's' : ' '}` +
+          `  forward ${m.forwardGflops.toFixed(1).padStart(6)} GFLOP/s  backward ${m.backwardGflops.toFixed(1).padStart(6)} GFLOP/s\n`,
+      );
+    }
+  };
   for (const preset of presets) {
+    if (o.matmul && backends.includes('wasm')) {
+      for (const threads of o.threads) {
+        for (const m of await measureMatmuls(preset, o.vocab, threads, 9)) printMatmul(m);
+      }
+    }
     // Interleaved per thread count: PyTorch with T threads, then the engine with T, so machine
     // noise hits both alike; ratios compare the same thread count.
     for (const threads of o.threads) {
@@ -218,8 +271,10 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
       if (torch) print(torch);
       for (const name of backends) {
         if (name !== 'wasm' && threads > 1) continue;
-        const m = await measureEngine(name, threads, preset, o.vocab, o.steps, o.warmup);
-        print(m, torch ? m.tokensPerSecond / torch.tokensPerSecond : undefined);
+        for (const mode of threads > 1 ? o.parallel : ['data' as const]) {
+          const m = await measureEngine(name, threads, mode, preset, o.vocab, o.steps, o.warmup);
+          print(m, torch ? m.tokensPerSecond / torch.tokensPerSecond : undefined);
+        }
       }
     }
   }

@@ -240,7 +240,7 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
     const flags = fixed.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
     throw new UsageError(
       `${flags.join(', ')} cannot be changed when resuming: the run continues with its checkpoint's settings ` +
-        `(only --steps, --out, --checkpoint-every, --keep-last, --keep-every, --log-every, --backend and --json may be given).`,
+        `(only --steps, --out, --checkpoint-every, --keep-last, --keep-every, --log-every, --backend, --threads and --json may be given).`,
     );
   }
   const stepsGiven = cmd.getOptionValueSource('steps') === 'cli';
@@ -250,7 +250,13 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
     return {
       ...stored,
       backend: backendGiven ? opts.backend : stored.backend,
-      threads: cmd.getOptionValueSource('threads') === 'cli' ? opts.threads : stored.threads,
+      // A run moved to the ts backend trains on one thread unless told otherwise.
+      threads:
+        cmd.getOptionValueSource('threads') === 'cli'
+          ? opts.threads
+          : backendGiven && opts.backend === 'ts'
+            ? 1
+            : stored.threads,
       train: {
         ...stored.train,
         steps,

@@ -10,6 +10,7 @@ import type { ModelPresetName } from '../model/config';
 import type { TrainConfig } from '../train/config';
 import type { ScheduleKind } from '../train/schedules';
 import { SCHEDULE_KINDS } from '../train/schedules';
+import { defaultTrainingThreads } from '../train/setup';
 import type { RunSpec } from '../train/setup';
 import * as parse from './parse';
 
@@ -46,7 +47,7 @@ export interface TrainOptions {
   logEvery: number;
   histogramEvery: number;
   backend: BackendName;
-  threads: number;
+  threads?: number;
   out?: string;
   checkpointEvery: number;
   keepLast: number;
@@ -132,9 +133,8 @@ export function addTrainOptions(cmd: Command): Command {
     )
     .option(
       '--threads <n>',
-      'threads for the wasm backend (results are identical for any count)',
+      'training threads, data-parallel (wasm backend; default: one per core, ts: 1)',
       parse.positiveInt,
-      1,
     )
     .option('--out <dir>', 'folder for checkpoints')
     .option(
@@ -210,6 +210,6 @@ export function runSpecFromOptions(o: TrainOptions): RunSpec {
     },
     train,
     backend: o.backend,
-    threads: o.threads,
+    threads: o.threads ?? defaultTrainingThreads(o.backend),
   };
 }
