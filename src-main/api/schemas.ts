@@ -113,6 +113,8 @@ export const runConfigSchema = z.strictObject({
   model: modelShapeSchema,
   train: trainConfigSchema,
   backend: backendSchema,
+  /** Training threads (data-parallel, wasm only); absent in configs made before it was a setting: 1. */
+  threads: whole(1, 64).optional(),
   checkpoints: checkpointPolicySchema,
   samples: samplePolicySchema.nullable(),
 });
@@ -124,6 +126,7 @@ export const runConfigEditsSchema = z.strictObject({
   model: modelShapeSchema.partial().optional(),
   train: trainConfigSchema.partial().optional(),
   backend: backendSchema.optional(),
+  threads: whole(1, 64).optional(),
   checkpoints: checkpointPolicySchema.partial().optional(),
   samples: samplePolicySchema.partial().nullable().optional(),
 });

@@ -119,6 +119,14 @@ const CASES: [string, Edit, string, RegExp][] = [
   ['seed too large', (c) => (c.train.seed = 2 ** 33), 'train.seed', /4294967295/],
   ['validation fraction of 1', (c) => (c.train.valFraction = 1), 'train.valFraction', /between 0 and 1/],
   ['unknown backend', (c) => ((c as { backend: string }).backend = 'cuda'), 'backend', /"ts" or "wasm"/],
+  ['zero threads', (c) => (c.threads = 0), 'threads', /≥ 1/],
+  ['threads on the ts backend', (c) => (c.threads = 2), 'threads', /ts backend trains on one thread/],
+  [
+    'more threads than sequences',
+    (c) => ((c.backend = 'wasm'), (c.threads = 9)),
+    'threads',
+    /9 threads need a batch of at least 9 sequences \(it is 8\)/,
+  ],
   ['negative checkpoint interval', (c) => (c.checkpoints.every = -1), 'checkpoints.every', /≥ 0/],
   ['keep no checkpoint', (c) => (c.checkpoints.keepLast = 0), 'checkpoints.keepLast', /≥ 1/],
   [

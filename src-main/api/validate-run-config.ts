@@ -48,6 +48,19 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
     });
   }
 
+  if ((config.threads ?? 1) > 1 && config.backend !== 'wasm') {
+    problems.push({
+      field: 'threads',
+      message: `the ${config.backend} backend trains on one thread; choose 1, or the wasm backend for ${config.threads} threads`,
+    });
+  }
+  if (config.threads !== undefined && config.threads > config.train.batchSize) {
+    problems.push({
+      field: 'threads',
+      message: `each thread trains on a slice of the batch: ${config.threads} threads need a batch of at least ${config.threads} sequences (it is ${config.train.batchSize})`,
+    });
+  }
+
   const modelConfig: ModelConfig = { vocabSize: dataset?.vocabSize ?? 1, ...config.model };
   const modelProblems = validateModelConfig(modelConfig);
   for (const p of modelProblems) {

@@ -22,6 +22,7 @@ export function specFor(config: RunConfig, dataset: DatasetRecord): RunSpec {
     model: { ...config.model },
     train: config.train,
     backend: config.backend,
+    threads: config.threads ?? 1,
   };
 }
 
@@ -34,6 +35,7 @@ export function defaultRunConfig(
   preset: ModelPresetName,
   settings: Settings,
   samplePrompt: string,
+  cores: number,
 ): RunConfig {
   const shape = MODEL_PRESETS[preset];
   const valFraction = 0.1;
@@ -66,6 +68,9 @@ export function defaultRunConfig(
       valFraction,
     },
     backend: settings.defaultBackend,
+    // The cores shared among the runs that may train at once; on ts a run has one thread.
+    threads:
+      settings.defaultBackend === 'wasm' ? Math.max(1, Math.floor(cores / settings.maxConcurrentRuns)) : 1,
     checkpoints: { every: 200, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
     samples: {
       every: 200,
@@ -93,6 +98,7 @@ export function applyEdits(config: RunConfig, edits: RunConfigEdits): RunConfig 
     model: { ...config.model, ...edits.model },
     train: { ...config.train, ...edits.train },
     backend: edits.backend ?? config.backend,
+    threads: edits.threads ?? config.threads,
     checkpoints: { ...config.checkpoints, ...edits.checkpoints },
     samples,
   };
