@@ -8,40 +8,44 @@ import type { WasmMemory, WasmModule } from '../math/wasm/wasm-api';
 import type { ModelConfig } from '../model/config';
 import type { OptimizerConfig } from '../train/config';
 
-// Int32 words of the sync block.
-/** Bumped by the coordinator to start a command on every replica thread. */
-export const GENERATION = 0;
-/** Replica threads that finished the current command. */
-export const DONE = 1;
-/** 1: replica threads exit. */
-export const QUIT = 2;
-/** 1: some replica thread failed the current command (its message is on its failures port). */
-export const FAILED = 3;
-export const SYNC_WORDS = 4;
+/** Int32 words of the sync block. */
+export const Sync = {
+  /** Bumped by the coordinator to start a command on every replica thread. */
+  generation: 0,
+  /** Replica threads that finished the current command. */
+  done: 1,
+  /** 1: replica threads exit. */
+  quit: 2,
+  /** 1: some replica thread failed the current command (its message is on its failures port). */
+  failed: 3,
+  words: 4,
+} as const;
 
-/** Commands, in the COMMAND argument slot. */
+/** Commands, in the command argument slot. */
 export const Command = {
-  /** Zero the replica's gradients first when ZERO = 1, then forward + backward on its staged rows. */
+  /** Zero the replica's gradients first when zero = 1, then forward + backward on its staged rows. */
   forwardBackward: 1,
   /** Sum every replica's gradients of the thread's shard into the coordinator's, in replica order. */
   gather: 2,
-  /** Scale the thread's shard of the summed gradient by FACTOR, then update its parameters. */
+  /** Scale the thread's shard of the summed gradient by factor, then update its parameters. */
   update: 3,
 } as const;
 export type Command = (typeof Command)[keyof typeof Command];
 
-// Float64 argument slots, ARG_SLOTS per replica thread.
-export const COMMAND = 0;
-export const ROWS = 1; // sequences this replica takes (B of its forward)
-export const SEQ_LEN = 2; // T
-export const LOSS_WEIGHT = 3;
-export const ZERO = 4;
-export const LR = 5;
-export const UPDATE_COUNT = 6; // the optimizer update's 1-based count t
-export const FACTOR = 7;
-/** Out: the replica's mean loss (forwardBackward) or its shard's sum of squares (gather). */
-export const RESULT = 8;
-export const ARG_SLOTS = 9;
+/** Float64 argument slots of one replica thread. */
+export const Arg = {
+  command: 0,
+  rows: 1, // sequences this replica takes (B of its forward)
+  seqLen: 2, // T
+  lossWeight: 3,
+  zero: 4,
+  lr: 5,
+  updateCount: 6, // the optimizer update's 1-based count t
+  factor: 7,
+  /** Out: the replica's mean loss (forwardBackward) or its shard's sum of squares (gather). */
+  result: 8,
+  slots: 9,
+} as const;
 
 /** What a replica thread is started with (structured-cloned; the memory and module are shared). */
 export interface ReplicaInit {

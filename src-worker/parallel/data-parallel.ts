@@ -15,24 +15,7 @@ import type { WasmBackend } from '../math/wasm/wasm-backend';
 import type { Gpt } from '../model/gpt';
 import type { GradientCompute } from '../train/gradients';
 import type { Optimizer } from '../train/optimizer';
-import {
-  ARG_SLOTS,
-  COMMAND,
-  Command,
-  DONE,
-  FACTOR,
-  FAILED,
-  GENERATION,
-  LOSS_WEIGHT,
-  LR,
-  QUIT,
-  RESULT,
-  ROWS,
-  SEQ_LEN,
-  SYNC_WORDS,
-  UPDATE_COUNT,
-  ZERO,
-} from './control';
+import { Arg, Command, Sync } from './control';
 import type { ReplicaAllocated, ReplicaConnect, ReplicaInit, ReplicaMessage } from './control';
 import { batchSlices, paramShards } from './partition';
 
@@ -128,7 +111,7 @@ export class DataParallelGradients implements GradientCompute {
     this.batchSize = o.batchSize;
     this.seqLen = o.seqLen;
     const heap = o.backend.heap;
-    this.sync = heap.allocI32(SYNC_WORDS);
+    this.sync = heap.allocI32(Sync.words);
     const slices = batchSlices(o.batchSize, workers);
     this.ownRows = slices[0][1];
     const shards = paramShards(o.model.grads.length, workers);
@@ -144,7 +127,7 @@ export class DataParallelGradients implements GradientCompute {
     const maxRows = Math.max(...slices.slice(1).map(([a, b]) => b - a));
     for (let r = 1; r < this.workers; r++) {
       const channel = new MessageChannel();
-      const args = new Float64Array(heap.memory.buffer, heap.allocF32(2 * ARG_SLOTS).byteOffset, ARG_SLOTS);
+      const args = new Float64Array(heap.memory.buffer, heap.allocF32(2 * Arg.slots).byteOffset, Arg.slots);
       const init: ReplicaInit = {
         module: this.backend.module,
         kernelPath: this.backend.kernelPath,
@@ -244,11 +227,11 @@ export class DataParallelGradients implements GradientCompute {
         replica.targets[i] = targets[j];
       }
       const a = replica.args;
-      a[COMMAND] = Command.forwardBackward;
-      a[ROWS] = rows;
-      a[SEQ_LEN] = T;
-      a[LOSS_WEIGHT] = (lossWeight * rows) / B;
-      a[ZERO] = zero;
+      a[Arg.command] = Command.forwardBackward;
+      a[Arg.rows] = rows;
+      a[Arg.seqLen] = T;
+      a[Arg.lossWeight] = (lossWeight * rows) / B;
+      a[Arg.zero] = zero;
     }
     const own = this.ownRows;
     let loss = 0;
@@ -262,13 +245,13 @@ export class DataParallelGradients implements GradientCompute {
       this.finish();
     }
     for (const replica of this.replicas) {
-      loss += (replica.args[RESULT] * (replica.rows[1] - replica.rows[0])) / B;
+      loss += (replica.args[Arg.result] * (replica.rows[1] - replica.rows[0])) / B;
     }
     return loss;
   }
 
   gather(): number {
-    for (const replica of this.replicas) replica.args[COMMAND] = Command.gather;
+    for (const replica of this.replicas) replica.args[Arg.command] = Command.gather;
     const n = this.ownShard.length;
     let sumSquares = 0;
     this.begin();
@@ -278,7 +261,7 @@ export class DataParallelGradients implements GradientCompute {
     } finally {
       this.finish();
     }
-    for (const replica of this.replicas) sumSquares += replica.args[RESULT];
+    for (const replica of this.replicas) sumSquares += replica.args[Arg.result];
     return sumSquares;
   }
 
@@ -287,10 +270,10 @@ export class DataParallelGradients implements GradientCompute {
     const t = this.optimizer.stepCount;
     for (const replica of this.replicas) {
       const a = replica.args;
-      a[COMMAND] = Command.update;
-      a[LR] = lr;
-      a[UPDATE_COUNT] = t;
-      a[FACTOR] = factor;
+      a[Arg.command] = Command.update;
+      a[Arg.lr] = lr;
+      a[Arg.updateCount] = t;
+      a[Arg.factor] = factor;
     }
     this.begin();
     try {
@@ -308,9 +291,9 @@ export class DataParallelGradients implements GradientCompute {
       worker.ref(); // so that awaiting the exits keeps the process alive
       return new Promise((resolve) => worker.once('exit', resolve));
     });
-    Atomics.store(this.sync, QUIT, 1);
-    Atomics.add(this.sync, GENERATION, 1);
-    Atomics.notify(this.sync, GENERATION);
+    Atomics.store(this.sync, Sync.quit, 1);
+    Atomics.add(this.sync, Sync.generation, 1);
+    Atomics.notify(this.sync, Sync.generation);
     await Promise.all(exits);
     for (const replica of this.replicas) replica.failures.close();
   }
@@ -318,19 +301,23 @@ export class DataParallelGradients implements GradientCompute {
   /** Wakes every replica thread on the command in its argument slots. */
   private begin(): void {
     if (this.closed) throw new ReplicaError('the replicas were stopped; this trainer can take no more steps');
-    Atomics.store(this.sync, DONE, 0);
-    Atomics.store(this.sync, FAILED, 0);
-    Atomics.add(this.sync, GENERATION, 1);
-    Atomics.notify(this.sync, GENERATION);
+    Atomics.store(this.sync, Sync.done, 0);
+    Atomics.store(this.sync, Sync.failed, 0);
+    Atomics.add(this.sync, Sync.generation, 1);
+    Atomics.notify(this.sync, Sync.generation);
   }
 
   /** Sleeps until every replica thread is done with the current command. */
   private finish(): void {
     const threads = this.replicas.length;
-    for (let done = Atomics.load(this.sync, DONE); done < threads; done = Atomics.load(this.sync, DONE)) {
-      Atomics.wait(this.sync, DONE, done);
+    for (
+      let done = Atomics.load(this.sync, Sync.done);
+      done < threads;
+      done = Atomics.load(this.sync, Sync.done)
+    ) {
+      Atomics.wait(this.sync, Sync.done, done);
     }
-    if (Atomics.load(this.sync, FAILED) === 0) return;
+    if (Atomics.load(this.sync, Sync.failed) === 0) return;
     const reports = this.replicas.flatMap((replica, i) => {
       const received = receiveMessageOnPort(replica.failures) as { message: { message: string } } | undefined;
       return received === undefined ? [] : [`replica ${i + 1}: ${received.message.message}`];

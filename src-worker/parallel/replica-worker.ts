@@ -9,24 +9,7 @@ import { WasmHeap } from '../math/wasm/wasm-heap';
 import { Gpt } from '../model/gpt';
 import { parameterLayout } from '../model/layout';
 import { Optimizer } from '../train/optimizer';
-import {
-  ARG_SLOTS,
-  COMMAND,
-  Command,
-  DONE,
-  FACTOR,
-  FAILED,
-  GENERATION,
-  LOSS_WEIGHT,
-  LR,
-  QUIT,
-  RESULT,
-  ROWS,
-  SEQ_LEN,
-  SYNC_WORDS,
-  UPDATE_COUNT,
-  ZERO,
-} from './control';
+import { Arg, Command, Sync } from './control';
 import type { ReplicaConnect, ReplicaInit, ReplicaMessage } from './control';
 
 if (parentPort === null) throw new Error('replica-worker runs only as a worker_threads worker.');
@@ -48,8 +31,8 @@ async function serve(): Promise<void> {
   const model = new Gpt(backend, init.model, init.maxRows, init.seqLen, params);
   const inputs = heap.allocI32(init.maxRows * init.seqLen);
   const targets = heap.allocI32(init.maxRows * init.seqLen);
-  const sync = heap.viewI32(init.sync, SYNC_WORDS);
-  const args = new Float64Array(heap.memory.buffer, init.args, ARG_SLOTS);
+  const sync = heap.viewI32(init.sync, Sync.words);
+  const args = new Float64Array(heap.memory.buffer, init.args, Arg.slots);
   post({
     kind: 'allocated',
     grads: model.grads.byteOffset,
@@ -67,32 +50,32 @@ async function serve(): Promise<void> {
   const optimizer = new Optimizer(backend, init.optimizer, params, grads, model.layout.specs, state);
   const updateShard = optimizer.shard(from, to);
   // Read before answering: the first command may be issued the moment the coordinator hears us.
-  let seen = Atomics.load(sync, GENERATION);
+  let seen = Atomics.load(sync, Sync.generation);
   post({ kind: 'ready' });
 
   for (;;) {
-    Atomics.wait(sync, GENERATION, seen);
-    seen = Atomics.load(sync, GENERATION);
-    if (Atomics.load(sync, QUIT) !== 0) return;
+    Atomics.wait(sync, Sync.generation, seen);
+    seen = Atomics.load(sync, Sync.generation);
+    if (Atomics.load(sync, Sync.quit) !== 0) return;
     try {
-      const command = args[COMMAND] as Command;
+      const command = args[Arg.command] as Command;
       switch (command) {
         case Command.forwardBackward: {
-          if (args[ZERO] !== 0) model.zeroGrad();
-          args[RESULT] = model.forward(inputs, targets, args[ROWS], args[SEQ_LEN]);
-          model.backward(args[LOSS_WEIGHT]);
+          if (args[Arg.zero] !== 0) model.zeroGrad();
+          args[Arg.result] = model.forward(inputs, targets, args[Arg.rows], args[Arg.seqLen]);
+          model.backward(args[Arg.lossWeight]);
           break;
         }
         case Command.gather: {
           // Replica order (the coordinator's first), whichever thread sums: the sum is bitwise
           // the same for a given number of replicas.
           for (const peer of peerShards) backend.residualForward(shard, shard, peer, n);
-          args[RESULT] = backend.sumSquares(shard, n);
+          args[Arg.result] = backend.sumSquares(shard, n);
           break;
         }
         case Command.update: {
-          if (args[FACTOR] !== 1) backend.scale(shard, args[FACTOR], n);
-          updateShard(args[LR], args[UPDATE_COUNT]);
+          if (args[Arg.factor] !== 1) backend.scale(shard, args[Arg.factor], n);
+          updateShard(args[Arg.lr], args[Arg.updateCount]);
           break;
         }
         default: {
@@ -102,8 +85,8 @@ async function serve(): Promise<void> {
       }
     } catch (error) {
       init.failures.postMessage({ message: error instanceof Error ? error.message : String(error) });
-      Atomics.store(sync, FAILED, 1);
+      Atomics.store(sync, Sync.failed, 1);
     }
-    if (Atomics.add(sync, DONE, 1) === init.threads - 1) Atomics.notify(sync, DONE);
+    if (Atomics.add(sync, Sync.done, 1) === init.threads - 1) Atomics.notify(sync, Sync.done);
   }
 }
