@@ -1,11 +1,13 @@
 // Starts serve mode once for every spec: the built app (out/main/serve.js) on a fresh data folder
-// and a free port. Its URL (with the token) and data folder reach the specs through a state file.
+// and a free port, with a fresh config folder so a data folder chosen in Settings never reaches the
+// real one. Its URL (with the token) and folders reach the specs through a state file.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCREENSHOT_DIR, STATE_FILE } from './studio';
+import type { StudioState } from './studio';
 
 export default async function globalSetup(): Promise<void> {
   for (const built of ['out/main/serve.js', 'out/renderer/index.html', 'out/engine/worker.js']) {
@@ -14,8 +16,10 @@ export default async function globalSetup(): Promise<void> {
   }
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'crystalline-e2e-'));
+  const configDir = mkdtempSync(join(tmpdir(), 'crystalline-e2e-config-'));
   const child = spawn(process.execPath, ['out/main/serve.js', '--data-dir', dataDir, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CRYSTALLINE_CONFIG_DIR: configDir },
   });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -36,6 +40,7 @@ export default async function globalSetup(): Promise<void> {
   child.stderr.removeAllListeners('data');
   child.stdout.resume();
   child.stderr.resume();
-  writeFileSync(STATE_FILE, JSON.stringify({ url, dataDir, pid: child.pid }));
+  const state: StudioState = { url, dataDir, configDir, pid: child.pid ?? 0 };
+  writeFileSync(STATE_FILE, JSON.stringify(state));
   child.unref();
 }

@@ -1,8 +1,9 @@
-// Helpers the specs share: the running studio's URL and data folder, direct API calls for setting
-// up (runs the UI is not under test for), the tiny model that trains in seconds, and screenshots.
+// Helpers the specs share: the serve-mode studio's URL and data folder, the API called directly for
+// setting up (runs the UI is not under test for), the tiny model that trains in seconds, and screenshots.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import type { MethodInput, MethodName, MethodResult, RunConfig, RunStatus } from '../src-main/api';
 
@@ -12,29 +13,35 @@ export const SCREENSHOT_DIR = join('test-results', 'screenshots');
 export interface StudioState {
   url: string; // with ?token=
   dataDir: string;
+  configDir: string; // $CRYSTALLINE_CONFIG_DIR: where a data folder chosen in Settings is saved
   pid: number;
 }
 
-export function studio(): StudioState & { origin: string; token: string } {
-  const state = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as StudioState;
-  const url = new URL(state.url);
-  return { ...state, origin: url.origin, token: url.searchParams.get('token') ?? '' };
+/** The serve-mode studio global-setup started. */
+export function serveState(): StudioState {
+  return JSON.parse(readFileSync(STATE_FILE, 'utf8')) as StudioState;
 }
 
 /** Calls the studio's API directly (for setup and for checking what the UI did). */
-export async function api<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodResult<M>> {
-  const { origin, token } = studio();
-  const res = await fetch(`${origin}/api/${method}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  const body = (await res.json()) as { result?: MethodResult<M>; error?: { message: string } };
-  if (!res.ok) throw new Error(`${method} failed (${res.status}): ${body.error?.message}`);
-  return body.result as MethodResult<M>;
+export type Api = <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodResult<M>>;
+
+/** The API over serve mode's HTTP, with its access token. */
+export function httpApi(state: StudioState): Api {
+  const url = new URL(state.url);
+  const token = url.searchParams.get('token') ?? '';
+  return async (method, input) => {
+    const res = await fetch(`${url.origin}/api/${method}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+    if (!res.ok) throw new Error(`${method} failed (${res.status}): ${body.error?.message}`);
+    return body.result as never;
+  };
 }
 
-export async function sampleDatasetId(): Promise<number> {
+export async function sampleDatasetId(api: Api): Promise<number> {
   const list = await api('datasets.list', {});
   const sample = list.find((d) => d.name === 'Sample corpus');
   if (sample === undefined) throw new Error('serve mode did not import the sample corpus');
@@ -45,11 +52,12 @@ export async function sampleDatasetId(): Promise<number> {
 export const TINY = { nLayer: 1, nHead: 2, nEmbd: 32, contextLength: 32 };
 
 export async function tinyConfig(
+  api: Api,
   name: string,
   steps: number,
   overrides: Partial<RunConfig['train']> = {},
 ): Promise<RunConfig> {
-  const defaults = await api('runs.defaults', { datasetId: await sampleDatasetId(), preset: 'tiny' });
+  const defaults = await api('runs.defaults', { datasetId: await sampleDatasetId(api), preset: 'tiny' });
   return {
     ...defaults,
     name,
@@ -73,6 +81,7 @@ export async function tinyConfig(
 }
 
 export async function waitForRun(
+  api: Api,
   id: number,
   done: (status: RunStatus, step: number) => boolean,
   timeoutMs = 60_000,
@@ -88,17 +97,21 @@ export async function waitForRun(
 
 /** Creates and trains a tiny run to the end through the API; returns its id. */
 export async function trainedRun(
+  api: Api,
   name: string,
   steps = 100,
   overrides: Partial<RunConfig['train']> = {},
 ): Promise<number> {
-  const run = await api('runs.create', { config: await tinyConfig(name, steps, overrides) });
+  const run = await api('runs.create', { config: await tinyConfig(api, name, steps, overrides) });
   await api('runs.start', { id: run.id });
-  await waitForRun(run.id, (status) => status === 'completed' || status === 'failed');
+  await waitForRun(api, run.id, (status) => status === 'completed' || status === 'failed');
   return run.id;
 }
 
+/** A screenshot of the view, named after it; the electron project's carry its name in front. */
 export async function snap(page: Page, name: string): Promise<void> {
+  const project = test.info().project.name;
+  const file = project === 'chromium' ? name : `${project}-${name}`;
   await page.evaluate('window.scrollTo(0, 0)'); // the sidebar is sticky: shoot from the top
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${file}.png`), fullPage: true });
 }

@@ -47,7 +47,7 @@ await runCli(process.argv, {
           );
         }
         const { serveCommand } = await import('./web/main');
-        await serveCommand({ port: o.port, dataDir: o.dataDir ?? defaultDataDir() });
+        await serveCommand({ port: o.port, dataDir: o.dataDir }); // serve mode resolves the default
         // The server keeps the process alive until Ctrl-C.
       });
     program

@@ -11,7 +11,7 @@ import type {
 } from '../api';
 
 /** What a native file dialog is opened for. */
-export type DialogPurpose = 'import-file' | 'import-folder' | 'export-folder';
+export type DialogPurpose = 'import-file' | 'import-folder' | 'export-folder' | 'data-folder';
 
 /**
  * Every API method by its contract name: `await studio.methods['runs.list']({})`. Each answers with

@@ -99,7 +99,7 @@ export function handle<S extends z.ZodType, R>(
 }
 
 export const dialogInputSchema = z.strictObject({
-  purpose: z.enum(['import-file', 'import-folder', 'export-folder']),
+  purpose: z.enum(['import-file', 'import-folder', 'export-folder', 'data-folder']),
   defaultPath: z.string().max(4096).optional(),
 });
 

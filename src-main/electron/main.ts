@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StudioEvent } from '../api';
+import { openResolved, resolveDataDir } from '../studio/data-dir';
 import { Studio } from '../studio/studio';
 import { CONTENT_SECURITY_POLICY } from '../web/server';
 import { ensureSampleDataset } from '../web/sample-dataset';
@@ -14,6 +15,7 @@ import { typedCall } from '../web/serve';
 import { EVENT_CHANNEL } from './bridge';
 import type { DialogPurpose } from './bridge';
 import { originOf, registerStudioIpc } from './ipc';
+import { sqliteBindingPath } from './native-binding';
 
 const SCHEME = 'app';
 const HOST = 'studio';
@@ -25,6 +27,14 @@ const workerScript = join(here, '..', 'engine', 'worker.js').replace(
   `app.asar${sep}`,
   `app.asar.unpacked${sep}`,
 );
+/**
+ * better-sqlite3 for this Electron's ABI. A packaged app's own node_modules has it (electron-builder
+ * rebuilds it); from the repository, node_modules holds Node's build, which the CLI, serve mode and
+ * the tests need, and `npm start` builds Electron's into out/native (scripts/electron-native.mjs).
+ */
+const nativeBinding = app.isPackaged
+  ? undefined
+  : sqliteBindingPath(join(here, '..'), process.versions.electron, process.platform, process.arch);
 /** `electron-vite dev` serves the renderer with hot reload; never in a packaged app. */
 const devUrl = !app.isPackaged ? (process.env.ELECTRON_RENDERER_URL ?? null) : null;
 const trustedOrigins = [APP_ORIGIN, ...(devUrl === null ? [] : [originOf(devUrl) ?? ''])];
@@ -94,10 +104,15 @@ if (!app.requestSingleInstanceLock()) {
     defaultPath: string | undefined,
   ): Promise<string | null> => {
     if (win === null) return null;
+    const labels: Record<DialogPurpose, { title: string; buttonLabel: string }> = {
+      'import-file': { title: 'Import text', buttonLabel: 'Import' },
+      'import-folder': { title: 'Import text', buttonLabel: 'Import' },
+      'export-folder': { title: 'Export the checkpoint to…', buttonLabel: 'Export here' },
+      'data-folder': { title: 'Choose the data folder', buttonLabel: 'Use this folder' },
+    };
     const result = await dialog.showOpenDialog(win, {
-      title: purpose === 'export-folder' ? 'Export the checkpoint to…' : 'Import text',
+      ...labels[purpose],
       defaultPath,
-      buttonLabel: purpose === 'export-folder' ? 'Export here' : 'Import',
       properties:
         purpose === 'import-file'
           ? ['openFile']
@@ -169,9 +184,12 @@ if (!app.requestSingleInstanceLock()) {
     protocol.handle(SCHEME, serveRenderer);
 
     try {
-      // --data-dir=D keeps a separate history (tests, a second workspace); userData by default.
-      const dataDir = app.commandLine.getSwitchValue('data-dir') || app.getPath('userData');
-      studio = await Studio.open({ dataDir, workerScript });
+      // --data-dir=D keeps a separate history (tests, a second workspace); otherwise
+      // $CRYSTALLINE_DATA_DIR, the folder chosen in Settings, or userData (platformDataDir).
+      const resolution = resolveDataDir({ flag: app.commandLine.getSwitchValue('data-dir') || undefined });
+      studio = await openResolved(resolution, ({ dataDir, ...dataFolder }) =>
+        Studio.open({ dataDir, dataFolder, workerScript, nativeBinding }),
+      );
       await ensureSampleDataset(typedCall(studio), studio.layout.root);
     } catch (err) {
       dialog.showErrorBox(

@@ -43,6 +43,8 @@ export const METHOD_LIST = [
   'settings.get',
   'settings.update',
   'system.info',
+  'dataFolder.get',
+  'dataFolder.choose',
 ] as const satisfies readonly MethodName[];
 
 type Missing = Exclude<MethodName, (typeof METHOD_LIST)[number]>;

@@ -2,10 +2,36 @@
 // studio and a terminal run can share it, and every pending migration applied in one transaction.
 
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { MIGRATIONS } from './migrations';
 import type { Migration } from './migrations';
 
 export type Db = Database.Database;
+
+export interface OpenOptions {
+  migrations?: readonly Migration[];
+  /**
+   * better-sqlite3's native addon to load instead of node_modules' (built for Node): the desktop
+   * app run from the repository loads one built for its Electron (scripts/electron-native.mjs).
+   */
+  nativeBinding?: string;
+}
+
+/** The native addon named by `nativeBinding` is missing, built for another runtime, or not SQLite's. */
+export class NativeBindingError extends Error {
+  override name = 'NativeBindingError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(
+      `SQLite's native addon (better-sqlite3) cannot be loaded from ${path}: ${reason}. It is built ` +
+        'for the Electron that runs the app by `npm start`, or by `node scripts/electron-native.mjs`.',
+    );
+  }
+}
 
 export class DatabaseVersionError extends Error {
   override name = 'DatabaseVersionError';
@@ -21,8 +47,12 @@ export class DatabaseVersionError extends Error {
   }
 }
 
-export function openDatabase(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
-  const db = new Database(path);
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  const { migrations = MIGRATIONS, nativeBinding } = options;
+  const db =
+    nativeBinding === undefined
+      ? new Database(path)
+      : new Database(path, { nativeBinding: checkedBinding(nativeBinding) });
   try {
     db.pragma('journal_mode = WAL');
     // In WAL mode NORMAL loses no committed transaction when the process dies, only on power loss.
@@ -35,6 +65,35 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
     db.close();
     throw err;
   }
+}
+
+/**
+ * The addon's absolute path once it is known to load and to be better-sqlite3's, so that a bad one
+ * fails with a NativeBindingError rather than whatever require() or better-sqlite3 would throw.
+ */
+function checkedBinding(path: string): string {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) throw new NativeBindingError(absolute, 'the file does not exist');
+  let addon: unknown;
+  try {
+    // The same absolute path better-sqlite3 then requires: it gets this module from the cache.
+    addon = createRequire(import.meta.url)(absolute);
+  } catch (err) {
+    // Node's ABI message goes on to suggest `npm rebuild`, which would rebuild node_modules' addon.
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    throw new NativeBindingError(
+      absolute,
+      message.replace(/ Please try re-compiling.*$/, '').replace(/\.+$/, ''),
+    );
+  }
+  const database = (addon as { Database?: unknown } | null)?.Database;
+  if (typeof database !== 'function') {
+    throw new NativeBindingError(
+      absolute,
+      'it loads, but it is not better-sqlite3 (it has no Database class)',
+    );
+  }
+  return absolute;
 }
 
 /** The schema version stored in the database (0 for a new file). */

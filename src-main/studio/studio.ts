@@ -29,7 +29,8 @@ import type { WorkerEvent } from '../../src-worker/protocol';
 import { storedRunOf } from '../../src-worker/train/checkpointing';
 import { APP_VERSION } from '../../src-worker/version';
 import { ensureDataDir } from './data-dir';
-import type { DataDirLayout } from './data-dir';
+import type { DataDirLayout, DataDirResolution } from './data-dir';
+import { checkDataFolder, describeDataFolder, saveChoice } from './data-folder-choice';
 import { exportMetrics } from './export-metrics';
 import { cutHistory, forkRun } from './history';
 import { applyEdits, datasetFiles, defaultRunConfig, specFor, withSteps } from './run-config';
@@ -50,6 +51,10 @@ export interface StudioOptions {
   heartbeatTimeoutMs?: number; // a fixed hang limit instead of the heartbeatTimeoutSeconds setting
   cores?: number; // for the default concurrency (default: this machine's)
   freeMemory?: () => number; // for the memory check (default: os.freemem)
+  /** How dataDir was decided and where a new choice is saved; without it the folder cannot be changed. */
+  dataFolder?: Omit<DataDirResolution, 'dataDir'>;
+  /** better-sqlite3's native addon for the database, instead of node_modules' (Node's build). */
+  nativeBinding?: string;
 }
 
 /** Runs that may be resumed from a checkpoint (a paused one only when no worker holds it). */
@@ -100,7 +105,9 @@ export class Studio {
   static async open(options: StudioOptions): Promise<Studio> {
     const layout = ensureDataDir(options.dataDir);
     const cores = options.cores ?? availableParallelism();
-    const store = Store.open(layout.database, defaultSettings(cores));
+    const store = Store.open(layout.database, defaultSettings(cores), {
+      nativeBinding: options.nativeBinding,
+    });
     const studio = new Studio(store, layout, options);
     try {
       await studio.manager.recover();
@@ -229,6 +236,13 @@ export class Studio {
         this.manager.pump(); // a higher limit starts queued runs now
         return settings;
       },
+      'dataFolder.get': async () => describeDataFolder(this.layout.root, this.dataFolderContext()),
+      'dataFolder.choose': async ({ path }) => {
+        const context = this.dataFolderContext();
+        const dir = path === null ? null : await checkDataFolder(path, this.layout.root, context.defaultDir);
+        await saveChoice(context.choiceFile, dir, context.defaultDir);
+        return describeDataFolder(this.layout.root, context);
+      },
       'system.info': async () => ({
         appVersion: APP_VERSION,
         dataDir: this.layout.root,
@@ -241,6 +255,16 @@ export class Studio {
   }
 
   // --- lookups ----------------------------------------------------------------------------------
+
+  private dataFolderContext(): Omit<DataDirResolution, 'dataDir'> {
+    if (this.options.dataFolder === undefined) {
+      throw new StudioError(
+        'conflict',
+        `This studio was opened on ${this.layout.root} by its caller, with no saved choice to change.`,
+      );
+    }
+    return this.options.dataFolder;
+  }
 
   private dataset(id: number): DatasetRecord {
     const d = this.store.datasets.get(id);
@@ -424,7 +448,7 @@ export class Studio {
     } finally {
       await handle.close();
     }
-    return defaultRunConfig(d, preset, this.store.settings.get(), first);
+    return defaultRunConfig(d, preset, this.store.settings.get(), first, this.cores);
   }
 
   private createRun(input: unknown, parent: RunRecord | null = null): RunDetail {

@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import type { MethodName, MethodResult } from '../api';
-import { defaultDataDir } from '../studio/data-dir';
+import { openResolved, resolveDataDir } from '../studio/data-dir';
 import { Studio } from '../studio/studio';
 import { ensureSampleDataset } from './sample-dataset';
 import type { CallStudio } from './sample-dataset';
@@ -11,7 +11,7 @@ import { startWebServer } from './server';
 import type { WebServer } from './server';
 
 export interface ServeOptions {
-  dataDir?: string; // default: the folder the desktop app uses
+  dataDir?: string; // --data-dir; default: $CRYSTALLINE_DATA_DIR, the Settings choice, the app's folder
   port?: number; // default 0: a free port
   host?: string; // default 127.0.0.1
   token?: string; // default: random
@@ -35,11 +35,9 @@ export function typedCall(studio: Studio): CallStudio {
 }
 
 export async function serveStudio(options: ServeOptions): Promise<ServeHandle> {
-  const dataDir = options.dataDir ?? defaultDataDir();
-  const studio = await Studio.open({
-    dataDir,
-    workerScript: options.workerScript,
-  });
+  const studio = await openResolved(resolveDataDir({ flag: options.dataDir }), ({ dataDir, ...dataFolder }) =>
+    Studio.open({ dataDir, dataFolder, workerScript: options.workerScript }),
+  );
   try {
     await ensureSampleDataset(typedCall(studio), studio.layout.root);
     const server = await startWebServer({

@@ -2,7 +2,7 @@
 
 import type { Settings } from '../../api';
 import { openDatabase } from '../db';
-import type { Db } from '../db';
+import type { Db, OpenOptions } from '../db';
 import { CheckpointsRepo } from './checkpoints';
 import { DatasetsRepo } from './datasets';
 import { EventsRepo } from './events';
@@ -39,8 +39,9 @@ export class Store {
     this.settings = new SettingsRepo(db, defaults);
   }
 
-  static open(path: string, defaults: Settings): Store {
-    return new Store(openDatabase(path), defaults);
+  /** `options.nativeBinding`: better-sqlite3's addon to load instead of node_modules' (see db.ts). */
+  static open(path: string, defaults: Settings, options: Pick<OpenOptions, 'nativeBinding'> = {}): Store {
+    return new Store(openDatabase(path, options), defaults);
   }
 
   /** Runs `fn` in one transaction (nested calls become savepoints). */
