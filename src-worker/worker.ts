@@ -85,6 +85,7 @@ class TrainingSession {
   private pendingAcks: number[] = [];
   private wake: (() => void) | null = null;
   private savedStep = -1;
+  private savedTrigger: CheckpointTrigger | null = null;
   private lastEval: EvalEvent | null = null;
   private samplePrompt: Int32Array | null = null;
 
@@ -154,9 +155,13 @@ class TrainingSession {
       },
       beforeDone: async (reason, finalEvaluation) => {
         if (finalEvaluation !== null) this.lastEval = finalEvaluation;
-        if (this.savedStep !== trainer.step) await this.save(reason === 'stopped' ? 'stop' : 'final');
+        // A stop on a step whose periodic or best checkpoint is already written writes it again as
+        // the stop's (with the final evaluation's loss): the list always shows where a run stopped.
+        const scheduledHere = this.savedTrigger === 'periodic' || this.savedTrigger === 'best';
+        if (this.savedStep !== trainer.step || (reason === 'stopped' && scheduledHere))
+          await this.save(reason === 'stopped' ? 'stop' : 'final');
       },
-    });
+    }).finally(() => run.release()); // the data-parallel replicas' threads end with the run
     this.out.post({ type: 'stopped', done });
   }
 
@@ -213,6 +218,7 @@ class TrainingSession {
     const valLoss = this.lastEval !== null && this.lastEval.step === step ? this.lastEval.valLoss : null;
     const { saved, removed } = await (this.checkpoints as RunCheckpoints).save(run, valLoss);
     this.savedStep = step;
+    this.savedTrigger = trigger;
     this.out.post({
       type: 'checkpoint-written',
       checkpoint: {

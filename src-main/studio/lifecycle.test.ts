@@ -90,9 +90,9 @@ describe('a run through the service', () => {
     expect(stopped).toMatchObject({ status: 'stopped', stopReason: 'stopped' });
     expect(stopped.step).toBeGreaterThanOrEqual(pausedAt + 30);
     expect(stopped.lastValLoss).not.toBeNull(); // stopping evaluates the final weights
+    // Stopping leaves a checkpoint at the last step, listed as the stop's even on a periodic step.
     const stopCheckpoint = (await checkpoints(created.id)).find((c) => c.step === stopped.step);
-    // Stopping leaves a checkpoint at the last step (a periodic one, if it fell on that step).
-    expect(stopCheckpoint?.trigger).toMatch(/^(stop|periodic)$/);
+    expect(stopCheckpoint?.trigger).toBe('stop');
 
     // Resume from the pause checkpoint: the history after it is cut at once, in one transaction.
     const again = (await studio.call('runs.resume', {
@@ -141,6 +141,30 @@ describe('a run through the service', () => {
     const updates = events.filter(({ event: e }) => e.type === 'run-update').map(({ at }) => at);
     for (let i = 0; i + 11 < updates.length; i++)
       expect(updates[i + 11] - updates[i]).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('lists the checkpoint a stop lands on as the stop, even when that step wrote a periodic one', async () => {
+    const dataset = await importDataset();
+    // A periodic checkpoint at every step: whenever the stop arrives, its step has one already.
+    const config = microConfig(dataset.id, 100_000, {
+      checkpoints: { every: 1, onBest: false, keepLast: 3, keepBest: false, keepEvery: 0 },
+    });
+    const created = (await studio.call('runs.create', { config })) as RunDetail;
+    await studio.call('runs.start', { id: created.id });
+    await progressReaches(studio, created.id, 25);
+    const stopped = (await studio.call('runs.stop', { id: created.id })) as RunSummary;
+    expect(stopped).toMatchObject({ status: 'stopped', stopReason: 'stopped' });
+
+    const list = await checkpoints(created.id);
+    const atStop = list.filter((c) => c.step === stopped.step);
+    expect(atStop).toHaveLength(1); // written again at the same path: one row, relabelled
+    expect(atStop[0]).toMatchObject({ trigger: 'stop', valLoss: stopped.lastValLoss });
+    expect(list[list.length - 1].id).toBe(atStop[0].id);
+    expect(list.slice(0, -1).every((c) => c.trigger === 'periodic')).toBe(true);
+    expect(await studio.call('checkpoints.verify', { id: atStop[0].id })).toMatchObject({
+      ok: true,
+      matchesRecord: true,
+    });
   });
 
   it('pins a checkpoint so retention keeps it, and lists it as pinned', async () => {
