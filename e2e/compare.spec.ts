@@ -1,14 +1,18 @@
 // Compare: two finished runs that differ in their seed, their loss curves on the same axes, the
 // config diff highlighting the learning rate, and their results side by side.
 
-import { expect, test } from '@playwright/test';
-import { snap, studio, trainedRun } from './studio';
+import { expect, test } from './fixtures';
+import { snap, trainedRun } from './studio';
 
-test('two runs overlay their curves and the config diff marks what differs', async ({ page }) => {
-  const a = await trainedRun('compare seed 1337', 100);
-  const b = await trainedRun('compare seed 7', 100, { seed: 7 });
+test('two runs overlay their curves and the config diff marks what differs', async ({
+  page,
+  api,
+  studio,
+}) => {
+  const a = await trainedRun(api, 'compare seed 1337', 100);
+  const b = await trainedRun(api, 'compare seed 7', 100, { seed: 7 });
 
-  await page.goto(`${studio().url}#/runs`);
+  await studio.open('#/runs');
   await page.locator(`[data-run-id="${a}"] input[type=checkbox]`).check();
   await page.locator(`[data-run-id="${b}"] input[type=checkbox]`).check();
   await page.getByRole('button', { name: 'Compare 2' }).click();

@@ -1,17 +1,27 @@
-// Datasets: upload a text file in serve mode, watch the import finish, then see its size, tokens,
-// vocabulary and preview; delete it.
+// Datasets: choose a text file (uploaded in serve mode, picked in the native dialog in the app),
+// watch the import finish, then see its size, tokens, vocabulary and preview; delete it.
 
-import { expect, test } from '@playwright/test';
-import { api, snap, studio } from './studio';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from './fixtures';
+import { snap } from './studio';
 
-test('a text file is uploaded and imported, then previewed and deleted', async ({ page }) => {
-  await page.goto(`${studio().url}#/datasets`);
+test('a text file is chosen and imported, then previewed and deleted', async ({ page, api, studio }) => {
+  await studio.open('#/datasets');
   await expect(page.locator('[data-dataset="Sample corpus"]')).toBeVisible();
 
   const text = 'The quick brown fox jumps over the lazy dog.\n'.repeat(400);
-  await page
-    .getByTestId('upload-file')
-    .setInputFiles({ name: 'fox-notes.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  const folder = mkdtempSync(join(tmpdir(), 'crystalline-e2e-import-'));
+  if (studio.kind === 'web') {
+    await page
+      .getByTestId('upload-file')
+      .setInputFiles({ name: 'fox-notes.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  } else {
+    writeFileSync(join(folder, 'fox-notes.txt'), text);
+    await studio.answerDialogsWith(join(folder, 'fox-notes.txt'));
+    await page.getByRole('button', { name: 'Choose file…' }).click();
+  }
   await expect(page.getByText('fox-notes.txt')).toBeVisible();
   await page.getByLabel('Tokenizer').selectOption('byte');
   await page.getByRole('button', { name: 'Import' }).click();
@@ -31,4 +41,5 @@ test('a text file is uploaded and imported, then previewed and deleted', async (
   page.once('dialog', (d) => void d.accept());
   await row.getByRole('button', { name: 'Delete' }).click();
   await expect(row).toHaveCount(0);
+  rmSync(folder, { recursive: true, force: true });
 });

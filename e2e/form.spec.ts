@@ -1,12 +1,16 @@
 // The New run form refuses a bad config field by field: each message appears beside its field,
 // and submitting creates nothing.
 
-import { expect, test } from '@playwright/test';
-import { api, snap, studio } from './studio';
+import { expect, test } from './fixtures';
+import { snap } from './studio';
 
-test('an invalid form shows the message of each bad field and creates no run', async ({ page }) => {
+test('an invalid form shows the message of each bad field and creates no run', async ({
+  page,
+  api,
+  studio,
+}) => {
   const before = (await api('runs.list', {})).length;
-  await page.goto(`${studio().url}#/runs/new`);
+  await studio.open('#/runs/new');
   await expect(page.locator('#name')).not.toHaveValue('');
 
   // Values the engine's validators refuse: each has its message beside its field.

@@ -1,15 +1,19 @@
 // Playground: a checkpoint of a trained run writes a continuation of the prompt, streamed into
 // the page; side by side, two checkpoints answer the same prompt.
 
-import { expect, test } from '@playwright/test';
-import { api, snap, studio, trainedRun } from './studio';
+import { expect, test } from './fixtures';
+import { snap, trainedRun } from './studio';
 
-test('a checkpoint generates text from a prompt, and two checkpoints side by side', async ({ page }) => {
-  const runId = await trainedRun('playground source', 100);
+test('a checkpoint generates text from a prompt, and two checkpoints side by side', async ({
+  page,
+  api,
+  studio,
+}) => {
+  const runId = await trainedRun(api, 'playground source', 100);
   const checkpoints = await api('checkpoints.list', { runId });
   expect(checkpoints.length).toBeGreaterThan(1);
 
-  await page.goto(`${studio().url}#/playground`);
+  await studio.open('#/playground');
   const model = page.getByLabel('Model 1');
   await model.selectOption(`ckpt:${checkpoints[checkpoints.length - 1].id}`);
   await page.locator('#prompt').fill('Chapter 2');

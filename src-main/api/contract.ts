@@ -16,6 +16,7 @@ import {
 } from './schemas';
 import type {
   CheckpointInfo,
+  DataFolderInfo,
   DatasetInfo,
   DatasetPreview,
   DatasetStats,
@@ -101,11 +102,25 @@ export const methods = {
     result: returns<RunSummary>(),
   },
   'runs.setTags': {
-    input: z.strictObject({ id: id(), tags: z.array(z.string().trim().min(1).max(50)).max(50) }),
+    input: z.strictObject({
+      id: id(),
+      tags: z
+        .array(
+          z
+            .string()
+            .trim()
+            .min(1, { error: 'must not be empty' })
+            .max(50, { error: 'must be at most 50 characters' }),
+        )
+        .max(50, { error: 'must number at most 50' }),
+    }),
     result: returns<RunSummary>(),
   },
   'runs.setNotes': {
-    input: z.strictObject({ id: id(), notes: z.string().max(100_000) }),
+    input: z.strictObject({
+      id: id(),
+      notes: z.string().max(100_000, { error: 'must be at most 100000 characters' }),
+    }),
     result: returns<RunSummary>(),
   },
   'runs.events': {
@@ -191,6 +206,19 @@ export const methods = {
   'settings.get': { input: z.strictObject({}), result: returns<SettingsInfo>() },
   'settings.update': { input: settingsSchema.partial(), result: returns<SettingsInfo>() },
   'system.info': { input: z.strictObject({}), result: returns<SystemInfo>() },
+  'dataFolder.get': { input: z.strictObject({}), result: returns<DataFolderInfo>() },
+  'dataFolder.choose': {
+    input: z.strictObject({
+      // null: back to the default; the choice takes effect at the next start
+      path: z
+        .string()
+        .trim()
+        .min(1, { error: 'type the full path of a folder' })
+        .max(4096, { error: 'is longer than 4096 characters' })
+        .nullable(),
+    }),
+    result: returns<DataFolderInfo>(),
+  },
 } as const;
 
 export type Methods = typeof methods;

@@ -237,6 +237,21 @@ export interface SystemInfo {
 
 export type SettingsInfo = Settings;
 
+/** What decided the data folder a start opened: --data-dir, $CRYSTALLINE_DATA_DIR, the Settings choice, or none. */
+export type DataFolderSource = 'flag' | 'env' | 'chosen' | 'default';
+
+/** The data folder in use and the one chosen for the next start. */
+export interface DataFolderInfo {
+  current: string; // the folder this studio has open
+  source: DataFolderSource; // what decided it at start
+  defaultDir: string; // the platform's default folder
+  chosen: string | null; // the folder saved in Settings; null: the default
+  next: string; // what the next start opens when neither --data-dir nor $CRYSTALLINE_DATA_DIR is given
+  pending: boolean; // next is not current: the choice takes effect after a restart
+  choiceFile: string; // where the choice is saved (outside any chosen folder)
+  problem: string | null; // why a saved choice is not in use
+}
+
 export type DatasetImportPhase = 'reading' | 'tokenizer' | 'encoding' | 'writing' | 'done' | 'failed';
 
 export type StudioEvent =

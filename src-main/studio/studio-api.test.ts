@@ -115,6 +115,19 @@ describe('the API guard', () => {
     await studio.call('runs.setNotes', { id: copy.id, notes: 'two layers' });
     const edited = (await studio.call('runs.get', { id: copy.id })) as RunDetail;
     expect(edited).toMatchObject({ name: 'deeper', tags: ['depth', 'sweep'], notes: 'two layers' });
+    // What the run view shows beside its editors when a name or a tag is refused.
+    expect((await refusal('runs.rename', { id: copy.id, name: '   ' })).problems).toEqual([
+      { field: 'name', message: 'must not be empty' },
+    ]);
+    expect((await refusal('runs.rename', { id: copy.id, name: 'n'.repeat(201) })).problems).toEqual([
+      { field: 'name', message: 'must be at most 200 characters' },
+    ]);
+    expect(
+      (await refusal('runs.setTags', { id: copy.id, tags: ['ok', 't'.repeat(51), ' '] })).problems,
+    ).toEqual([
+      { field: 'tags.1', message: 'must be at most 50 characters' },
+      { field: 'tags.2', message: 'must not be empty' },
+    ]);
     expect(await studio.call('tags.list', {})).toEqual([
       { name: 'depth', runs: 1 },
       { name: 'sweep', runs: 1 },

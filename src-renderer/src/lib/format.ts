@@ -10,6 +10,17 @@ export function formatNumber(value: number | null | undefined, digits = 4): stri
   return plain.format(Number(value.toPrecision(digits)));
 }
 
+/**
+ * Three significant digits in powers of ten: 0.0008 → "8e-4", 0.000125 → "1.25e-4", 0 → "0". For
+ * an axis of small values (a learning rate), whose ticks would otherwise mix "0.001" and "8.00e-4".
+ */
+export function formatScientific(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  return Number(value.toPrecision(3)).toExponential();
+}
+
 /** 1234567 → "1.23M" (parameters, tokens). */
 export function formatCount(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';

@@ -1,10 +1,11 @@
 // The renderer's pure functions: smoothing, spike-keeping downsampling, the x-axis mappings, the
-// config diff and the formatters.
+// config diff, the formatters and download file names.
 
 import { describe, expect, it } from 'vitest';
 import { diffConfigs, flatten } from './config-diff';
+import { fileSlug } from './download';
 import { downsampleMinMax } from './downsample';
-import { formatBytes, formatCount, formatDuration, formatNumber } from './format';
+import { formatBytes, formatCount, formatDuration, formatNumber, formatScientific } from './format';
 import { debiasedEma } from './smoothing';
 import { elapsed, interpolate, xMapping } from './x-axis';
 
@@ -122,5 +123,23 @@ describe('formatting', () => {
     expect(formatDuration(75)).toBe('1 min 15 s');
     expect(formatNumber(2.345678)).toBe('2.346');
     expect(formatNumber(null)).toBe('—');
+    expect([0.001, 0.0008, 0.000125, 0.00012345, 0].map(formatScientific)).toEqual([
+      '1e-3',
+      '8e-4',
+      '1.25e-4',
+      '1.23e-4',
+      '0',
+    ]);
+  });
+});
+
+describe('fileSlug', () => {
+  it('keeps letters and digits, joins the rest with single dashes, and never ends in one', () => {
+    expect(fileSlug('Depth sweep #2 (copy)')).toBe('depth-sweep-2-copy');
+    expect(fileSlug('  ✦✦  ')).toBe('run');
+    expect(fileSlug('', 'metrics')).toBe('metrics');
+    const long = fileSlug(`${'a'.repeat(59)} b`);
+    expect(long).toBe('a'.repeat(59));
+    expect(fileSlug('x'.repeat(80))).toHaveLength(60);
   });
 });

@@ -1,6 +1,6 @@
 // The run that is open in the Run view: its detail, metric series (loaded downsampled, then grown by
 // live updates), progress, alerts, the latest gradient histogram and confusion matrix, samples and
-// checkpoints, with the actions on them.
+// checkpoints, with the actions on them; and its name, tags and notes, edited in place.
 
 import type {
   CheckpointInfo,
@@ -11,12 +11,13 @@ import type {
   MetricPoint,
   ProgressInfo,
   RunDetail,
+  RunSummary,
   SampleInfo,
   StudioEvent,
   VerifyReport,
 } from '../../../src-main/api';
 import { downsampleMinMax } from '../lib/downsample';
-import { messageOf } from '../transport/api-error';
+import { ApiError, messageOf } from '../transport/api-error';
 import { transport } from './api';
 
 /** Points each series is loaded with, and the most it keeps while it grows live. */
@@ -69,6 +70,20 @@ export function appendPoints(
   ).map((p) => ({ step: p.x, value: p.y }));
 }
 
+export type NotesStatus = 'idle' | 'saving' | 'saved' | 'error';
+
+/**
+ * What to show when the service refuses an edit: its message for the first problem of `field` (or
+ * of one of its items, "tags.2"), named by `label(path)`; any other failure's own message.
+ */
+export function refusal(err: unknown, field: string, label: (path: string) => string): string {
+  if (err instanceof ApiError) {
+    const problem = err.problems.find((p) => p.field === field || p.field.startsWith(`${field}.`));
+    if (problem !== undefined) return `${label(problem.field)} ${problem.message}`;
+  }
+  return messageOf(err);
+}
+
 export class RunViewState {
   id = $state<number | null>(null);
   detail = $state<RunDetail | null>(null);
@@ -86,6 +101,14 @@ export class RunViewState {
   verify = $state<Record<number, VerifyReport | 'checking'>>({});
   /** Labels of token ids for the confusion matrix (from the dataset's frequent tokens). */
   tokenText = $state<Record<number, string>>({});
+  /** Why the last rename or tag change was refused, for the editor that made it. */
+  renameError = $state<string | null>(null);
+  tagsError = $state<string | null>(null);
+  /** How the last save of the notes went (the saved text is `detail.notes`). */
+  notesStatus = $state<NotesStatus>('idle');
+  notesError = $state<string | null>(null);
+  /** Every tag in use, offered while adding one. */
+  knownTags = $state<string[]>([]);
 
   get layerKeys(): string[] {
     return Object.keys(this.series)
@@ -105,6 +128,10 @@ export class RunViewState {
     this.histogram = null;
     this.gradients = null;
     this.verify = {};
+    this.renameError = null;
+    this.tagsError = null;
+    this.notesStatus = 'idle';
+    this.notesError = null;
     const t = transport();
     try {
       const [detail, keys, events, samples, histograms] = await Promise.all([
@@ -230,6 +257,72 @@ export class RunViewState {
     }
   }
 
+  /** Renames the run; false (with `renameError` set) when the service refuses the name. */
+  async rename(name: string): Promise<boolean> {
+    const id = this.id;
+    if (id === null) return false;
+    try {
+      this.merge(await transport().call('runs.rename', { id, name }));
+      this.renameError = null;
+      return true;
+    } catch (err) {
+      if (this.id === id) this.renameError = refusal(err, 'name', () => 'The name');
+      return false;
+    }
+  }
+
+  /** Replaces the run's tags; false (with `tagsError` set) when the service refuses one of them. */
+  async setTags(tags: readonly string[]): Promise<boolean> {
+    const id = this.id;
+    if (id === null) return false;
+    try {
+      this.merge(await transport().call('runs.setTags', { id, tags: [...tags] }));
+      this.tagsError = null;
+      void this.loadKnownTags();
+      return true;
+    } catch (err) {
+      if (this.id === id) {
+        this.tagsError = refusal(err, 'tags', (path) => {
+          const tag = tags[Number(path.split('.')[1])];
+          if (tag === undefined) return 'Tags';
+          return `Tag “${tag.length > 24 ? `${tag.slice(0, 24)}…` : tag}”`;
+        });
+      }
+      return false;
+    }
+  }
+
+  async loadKnownTags(): Promise<void> {
+    try {
+      this.knownTags = (await transport().call('tags.list', {})).map((t) => t.name);
+    } catch {
+      // Only the suggestions are missing; tags can still be typed in full.
+    }
+  }
+
+  /** Saves the notes if they differ from the saved ones; the outcome is in `notesStatus`. */
+  async saveNotes(notes: string): Promise<void> {
+    const id = this.id;
+    if (id === null || this.detail === null || notes === this.detail.notes) return;
+    this.notesStatus = 'saving';
+    try {
+      await transport().call('runs.setNotes', { id, notes });
+      if (this.id !== id || this.detail === null) return;
+      this.detail.notes = notes;
+      this.notesStatus = 'saved';
+      this.notesError = null;
+    } catch (err) {
+      if (this.id !== id) return;
+      this.notesStatus = 'error';
+      this.notesError = messageOf(err);
+    }
+  }
+
+  /** The service's answer to an edit (the run-changed event that follows says the same). */
+  private merge(run: RunSummary): void {
+    if (this.detail !== null && run.id === this.detail.id) this.detail = { ...this.detail, ...run };
+  }
+
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** One re-read of the checkpoint list a moment after checkpoints arrive, however many arrive. */
@@ -273,6 +366,13 @@ export class RunViewState {
     const run = await transport().call('checkpoints.resume', { id, mode });
     if (run.id === this.id) await this.open(run.id);
     return run.id;
+  }
+
+  /** The run's metrics as CSV: a header (step, then every series), and a row per logged step. */
+  async metricsCsv(): Promise<{ rows: number; csv: string }> {
+    if (this.id === null) throw new Error('No run is open.');
+    const table = await transport().call('metrics.export', { runId: this.id, format: 'csv' });
+    return { rows: table.rows, csv: table.content ?? '' };
   }
 
   async pinCheckpoint(id: number, pinned: boolean): Promise<void> {
