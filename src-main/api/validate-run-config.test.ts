@@ -223,6 +223,38 @@ describe('validateRunConfig', () => {
     const fields = validateRunConfig(c, ctx).problems.map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['model.nHead', 'train.batchSize', 'train.schedule.lr']));
   });
+
+  it('reports only the root problem while a field another is compared with is itself wrong', () => {
+    const c = config();
+    c.backend = 'wasm';
+    c.threads = 2;
+    c.train.batchSize = 0; // the threads are compared with the batch
+    c.train.schedule.lr = -0.5; // minLr (1e-4) is compared with lr
+    const problems = validateRunConfig(c, ctx).problems;
+    expect(problems.map((p) => p.field).sort()).toEqual(['train.batchSize', 'train.schedule.lr']);
+    expect(problems.find((p) => p.field === 'train.schedule.lr')?.message).toMatch(/finite number > 0/);
+  });
+
+  it('still reports what is wrong with minLr itself while lr is wrong', () => {
+    const c = config();
+    c.train.schedule.lr = 0;
+    c.train.schedule.minLr = -1;
+    const problems = validateRunConfig(c, ctx).problems;
+    expect(problems).toEqual([
+      { field: 'train.schedule.lr', message: 'must be a finite number > 0' },
+      { field: 'train.schedule.minLr', message: 'must be a finite number ≥ 0' },
+    ]);
+  });
+
+  it('compares minLr and the threads once lr and the batch are valid', () => {
+    const c = config();
+    c.backend = 'wasm';
+    c.threads = 4;
+    c.train.batchSize = 2;
+    c.train.schedule.minLr = 0.01;
+    const fields = validateRunConfig(c, ctx).problems.map((p) => p.field);
+    expect(fields.sort()).toEqual(['threads', 'train.schedule.minLr']);
+  });
 });
 
 describe('splitSizes', () => {

@@ -54,12 +54,6 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
       message: `the ${config.backend} backend trains on one thread; choose 1, or the wasm backend for ${config.threads} threads`,
     });
   }
-  if (config.threads !== undefined && config.threads > config.train.batchSize) {
-    problems.push({
-      field: 'threads',
-      message: `each thread trains on a slice of the batch: ${config.threads} threads need a batch of at least ${config.threads} sequences (it is ${config.train.batchSize})`,
-    });
-  }
 
   const modelConfig: ModelConfig = { vocabSize: dataset?.vocabSize ?? 1, ...config.model };
   const modelProblems = validateModelConfig(modelConfig);
@@ -67,11 +61,20 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
     problems.push({ field: p.field === 'vocabSize' ? 'datasetId' : `model.${p.field}`, message: p.message });
   }
   const contextOk = !modelProblems.some((p) => p.field === 'contextLength');
-  const trainProblems = validateTrainConfig(config.train, contextOk ? config.model.contextLength : Infinity);
+  const contextLength = contextOk ? config.model.contextLength : Infinity;
+  const trainProblems = validateTrainConfig(config.train, contextLength);
   for (const p of trainProblems) problems.push({ field: `train.${p.field}`, message: p.message });
 
   const { batchSize: B, seqLen: T, valFraction } = config.train;
-  const shapeOk = !trainProblems.some((p) => ['batchSize', 'seqLen', 'valFraction'].includes(p.field));
+  const batchOk = !trainProblems.some((p) => p.field === 'batchSize');
+  // Compared with the batch only when the batch is valid: otherwise its own message says it all.
+  if (batchOk && config.threads !== undefined && config.threads > B) {
+    problems.push({
+      field: 'threads',
+      message: `each thread trains on a slice of the batch: ${config.threads} threads need a batch of at least ${config.threads} sequences (it is ${B})`,
+    });
+  }
+  const shapeOk = batchOk && !trainProblems.some((p) => ['seqLen', 'valFraction'].includes(p.field));
   if (dataset === null || !shapeOk) return { config: null, problems, estimate: null };
 
   const split = splitSizes(dataset.tokens, valFraction);

@@ -159,7 +159,7 @@ describe('validation', () => {
     const fields = (cfg: ScheduleConfig): string[] => validateScheduleConfig(cfg).map((p) => p.field);
     expect(fields({ ...linear, lr: Number.NaN })).toEqual(['lr']);
     expect(fields({ ...linear, lr: Infinity })).toEqual(['lr']);
-    expect(fields({ ...linear, lr: 0 })).toEqual(['lr', 'minLr']);
+    expect(fields({ ...linear, lr: 0 })).toEqual(['lr']); // minLr is not compared with an invalid lr
     expect(fields({ ...linear, minLr: -1e-9 })).toEqual(['minLr']);
     expect(fields({ ...linear, totalSteps: 0 })).toEqual(['totalSteps']);
     expect(fields({ ...linear, totalSteps: 2.5 })).toEqual(['totalSteps']);

@@ -82,11 +82,12 @@ export function validateScheduleConfig(cfg: ScheduleConfig): ScheduleProblem[] {
     if (!ok) problems.push({ field, value, allowed });
   };
   check(SCHEDULE_KINDS.includes(cfg.kind), 'kind', cfg.kind, SCHEDULE_KINDS.join(' | '));
-  check(Number.isFinite(cfg.lr) && cfg.lr > 0, 'lr', cfg.lr, 'a finite number > 0');
-  check(Number.isFinite(cfg.minLr) && cfg.minLr >= 0, 'minLr', cfg.minLr, 'a finite number ≥ 0');
-  if (Number.isFinite(cfg.lr) && Number.isFinite(cfg.minLr)) {
-    check(cfg.minLr <= cfg.lr, 'minLr', cfg.minLr, `≤ lr (${cfg.lr})`);
-  }
+  const lrOk = Number.isFinite(cfg.lr) && cfg.lr > 0;
+  const minLrOk = Number.isFinite(cfg.minLr) && cfg.minLr >= 0;
+  check(lrOk, 'lr', cfg.lr, 'a finite number > 0');
+  check(minLrOk, 'minLr', cfg.minLr, 'a finite number ≥ 0');
+  // Compared only when both are valid on their own: a bad lr's own message says it all.
+  if (lrOk && minLrOk) check(cfg.minLr <= cfg.lr, 'minLr', cfg.minLr, `≤ lr (${cfg.lr})`);
   const totalOk = Number.isSafeInteger(cfg.totalSteps) && cfg.totalSteps >= 1;
   check(totalOk, 'totalSteps', cfg.totalSteps, 'an integer ≥ 1');
   check(

@@ -1,17 +1,18 @@
 // The rune state modules against a fake transport: the runs table follows events and offers the
-// right actions, the open run grows its series live and thins them keeping spikes, the form keys
-// problems by field, imports go through upload, generations stream into their pane, routes parse.
+// right actions, the open run grows its series live and thins them keeping spikes and has its name,
+// tags and notes edited, the form keys problems by field, imports go through upload, generations
+// stream into their pane, routes parse.
 
-import { describe, expect, it } from 'vitest';
-import type { RunSummary, RunUpdate, StudioEvent } from '../../../src-main/api';
+import { describe, expect, it, vi } from 'vitest';
+import type { RunDetail, RunSummary, RunUpdate, StudioEvent } from '../../../src-main/api';
 import { ApiError } from '../transport/api-error';
 import { setTransport } from './api';
 import { DatasetsState, jobProgress } from './datasets.svelte';
 import { fakeTransport } from './fake-transport';
-import { NewRunState, problemsByField, stepFlops } from './new-run.svelte';
+import { NewRunState, problemsByField } from './new-run.svelte';
 import { parseChoice, PlaygroundState } from './playground.svelte';
 import { parseRoute, routeHash } from './router.svelte';
-import { appendPoints } from './run-view.svelte';
+import { appendPoints, refusal, RunViewState } from './run-view.svelte';
 import { actionsFor, matches, RunsState } from './runs.svelte';
 import { effectiveTheme, storedTheme } from './settings.svelte';
 
@@ -127,6 +128,113 @@ describe('run view', () => {
   });
 });
 
+describe('run name, tags, notes and metrics export', () => {
+  const opened = (): RunViewState => {
+    const view = new RunViewState();
+    view.id = 4;
+    const detail: RunDetail = {
+      ...summary(4, { name: 'baseline', tags: ['tiny'] }),
+      config: null,
+      spec: null,
+      notes: 'first try',
+      errorStack: null,
+      checkpoints: [],
+      progress: null,
+    };
+    view.detail = detail;
+    return view;
+  };
+  const refused = (field: string, message: string): ApiError =>
+    new ApiError('invalid-input', `Invalid input: ${field}: ${message}`, [{ field, message }]);
+
+  it('renames, and keeps the service’s reason when it refuses a name', async () => {
+    let answer: (name: string) => RunSummary = (name) => summary(4, { name, tags: ['tiny'] });
+    const t = fakeTransport({ 'runs.rename': (input) => answer(input.name) });
+    setTransport(t);
+    const view = opened();
+    expect(await view.rename('depth 2')).toBe(true);
+    expect(view.detail?.name).toBe('depth 2');
+    expect(view.detail?.notes).toBe('first try'); // a summary does not carry the notes
+    expect(t.calls.at(-1)).toEqual({ method: 'runs.rename', input: { id: 4, name: 'depth 2' } });
+
+    answer = () => {
+      throw refused('name', 'must not be empty');
+    };
+    expect(await view.rename('  ')).toBe(false);
+    expect(view.renameError).toBe('The name must not be empty');
+    expect(view.detail?.name).toBe('depth 2');
+    answer = (name) => summary(4, { name });
+    expect(await view.rename('depth 3')).toBe(true);
+    expect(view.renameError).toBeNull();
+  });
+
+  it('replaces the tags, names a refused tag, and refreshes the tags offered', async () => {
+    let inUse = ['tiny'];
+    const t = fakeTransport({
+      'runs.setTags': (input) => {
+        const long = input.tags.findIndex((tag) => tag.length > 50);
+        if (long >= 0) throw refused(`tags.${long}`, 'must be at most 50 characters');
+        inUse = [...input.tags];
+        return summary(4, { tags: [...input.tags].sort() });
+      },
+      'tags.list': () => inUse.map((name) => ({ name, runs: 1 })),
+    });
+    setTransport(t);
+    const view = opened();
+    expect(await view.setTags(['tiny', 'sweep'])).toBe(true);
+    expect(view.detail?.tags).toEqual(['sweep', 'tiny']);
+    await vi.waitFor(() => expect(view.knownTags).toEqual(['tiny', 'sweep']));
+
+    expect(await view.setTags(['tiny', 'x'.repeat(60)])).toBe(false);
+    expect(view.tagsError).toBe(`Tag “${'x'.repeat(24)}…” must be at most 50 characters`);
+    expect(view.detail?.tags).toEqual(['sweep', 'tiny']);
+  });
+
+  it('saves changed notes only, and keeps the failure until a save succeeds', async () => {
+    let fail = false;
+    const t = fakeTransport({
+      'runs.setNotes': (input) => {
+        if (fail) throw new ApiError('unreachable', 'The studio server does not answer.');
+        return summary(input.id);
+      },
+    });
+    setTransport(t);
+    const view = opened();
+    await view.saveNotes('first try');
+    expect(t.calls).toHaveLength(0);
+    expect(view.notesStatus).toBe('idle');
+
+    fail = true;
+    const saving = view.saveNotes('lr too high?');
+    expect(view.notesStatus).toBe('saving');
+    await saving;
+    expect(view).toMatchObject({ notesStatus: 'error', notesError: 'The studio server does not answer.' });
+    expect(view.detail?.notes).toBe('first try');
+
+    fail = false;
+    await view.saveNotes('lr too high?');
+    expect(view).toMatchObject({ notesStatus: 'saved', notesError: null });
+    expect(view.detail?.notes).toBe('lr too high?');
+    expect(t.calls.at(-1)?.input).toEqual({ id: 4, notes: 'lr too high?' });
+  });
+
+  it('asks the service for the metrics as CSV text, not as a file on its side', async () => {
+    const csv = 'step,train/loss\n0,5.5\n5,4.25\n';
+    const t = fakeTransport({ 'metrics.export': () => ({ rows: 2, path: null, content: csv }) });
+    setTransport(t);
+    expect(await opened().metricsCsv()).toEqual({ rows: 2, csv });
+    expect(t.calls).toEqual([{ method: 'metrics.export', input: { runId: 4, format: 'csv' } }]);
+    await expect(new RunViewState().metricsCsv()).rejects.toThrow(/No run is open/);
+  });
+
+  it('words any other failure by its own message', () => {
+    expect(refusal(new Error('socket closed'), 'name', () => 'The name')).toBe('socket closed');
+    expect(refusal(refused('id', 'must be ≥ 1'), 'name', () => 'The name')).toBe(
+      'Invalid input: id: must be ≥ 1',
+    );
+  });
+});
+
 describe('new run form', () => {
   it('keys problems by field and joins two for one field', () => {
     expect(
@@ -142,6 +250,7 @@ describe('new run form', () => {
     const config = { name: 'x', train: { batchSize: 0 } };
     setTransport(
       fakeTransport({
+        'runs.validate': () => ({ ok: true, problems: [], estimate: null }),
         'runs.create': () => {
           throw new ApiError('invalid-config', 'bad', [{ field: 'train.batchSize', message: 'must be ≥ 1' }]);
         },
@@ -152,12 +261,6 @@ describe('new run form', () => {
     expect(await form.submit()).toBeNull();
     expect(form.problems).toEqual({ 'train.batchSize': 'must be ≥ 1' });
     expect(form.submitError).toMatch(/1 field needs attention/);
-  });
-
-  it('estimates a step as 6 · parameters · tokens', () => {
-    const config = { train: { batchSize: 4, seqLen: 32, gradAccumSteps: 2 } } as NewRunState['config'] &
-      object;
-    expect(stepFlops(1000, config)).toBe(6 * 1000 * 4 * 32 * 2);
   });
 });
 
