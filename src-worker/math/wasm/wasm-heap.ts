@@ -6,8 +6,11 @@ import { wasm, WASM_PAGE_BYTES, type WasmMemory } from './wasm-api';
 
 /** Cache-line (and f32x4) alignment of every allocation. */
 const ALIGN_BYTES = 64;
-/** Memory grows in steps of at least this much, so that growths (each a new SharedArrayBuffer) stay few. */
-const GROW_STEP_BYTES = 16 * 1024 * 1024;
+/**
+ * Memory grows by at least this fraction of its size, so growths (each a new SharedArrayBuffer)
+ * stay few — logarithmic in the final size — while the unused tail stays under 1/8 of it.
+ */
+const GROW_FRACTION = 1 / 8;
 /** wasm32 addresses 4 GiB at most. */
 export const MAX_MEMORY_BYTES = 65536 * WASM_PAGE_BYTES;
 /** Memory reserved up front unless asked otherwise: the kernels' scratch and a small model. */
@@ -153,7 +156,7 @@ export class WasmHeap {
     this.refresh();
     const size = this.current.byteLength;
     if (end > size) {
-      const target = Math.min(this.maximumBytes, Math.max(end, size + GROW_STEP_BYTES));
+      const target = Math.min(this.maximumBytes, Math.max(end, size + size * GROW_FRACTION));
       this.memory.grow(Math.ceil((target - size) / WASM_PAGE_BYTES));
       this.refresh();
     }
