@@ -60,56 +60,59 @@ describe('crystalline CLI', () => {
     for (const key of ['train_loss', 'val_loss', 'tokens_per_s']) expect(typeof done[key]).toBe('number');
   });
 
-  it('resumes exactly in a fresh process: 4 steps + resume to 8 = 8 steps straight', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cli-resume-'));
-    const common = [...MICRO, '--eval-every', '4', '--log-every', '1', '--json'];
-    const straight = cli(
-      'train',
-      ...common,
-      '--steps',
-      '8',
-      '--out',
-      join(dir, 'a'),
-      '--checkpoint-every',
-      '4',
-    );
-    expect(straight.status).toBe(0);
-    const resumed = cli(
-      'train',
-      '--resume',
-      join(dir, 'a', 'step-0000004.ckpt'),
-      '--out',
-      join(dir, 'b'),
-      '--json',
-    );
-    expect(resumed.status).toBe(0);
-    const loss = (out: string): unknown[] =>
-      jsonLines(out)
-        .filter((l) => l.type === 'step' && (l.step as number) > 4)
-        .map((l) => l.loss);
-    expect(loss(resumed.stdout)).toEqual(loss(straight.stdout));
-    // Parameters and optimizer moments are bitwise identical, tensor by tensor.
-    const [a, b] = await Promise.all([
-      readCheckpoint(join(dir, 'a', 'step-0000008.ckpt')),
-      readCheckpoint(join(dir, 'b', 'step-0000008.ckpt')),
-    ]);
-    expect([...b.tensors.keys()]).toEqual([...a.tensors.keys()]);
-    for (const [name, t] of a.tensors) {
-      const u = b.tensors.get(name)?.data ?? new Float32Array();
-      expect(
-        Buffer.from(u.buffer, u.byteOffset, u.byteLength).equals(
-          Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
-        ),
-        name,
-      ).toBe(true);
-    }
-    expect(b.header.sampler).toEqual(a.header.sampler);
-    const logitsA = cli('logits', '--checkpoint', join(dir, 'a', 'step-0000008.ckpt'), '--tokens', '1,2,3');
-    const logitsB = cli('logits', '--checkpoint', join(dir, 'b', 'step-0000008.ckpt'), '--tokens', '1,2,3');
-    expect(logitsA.status).toBe(0);
-    expect(logitsB.stdout).toBe(logitsA.stdout);
-    expect((JSON.parse(logitsA.stdout) as number[]).length).toBeGreaterThan(10);
-  });
+  it.each(['1', '2'])(
+    'resumes exactly in a fresh process on %s thread(s): 4 steps + resume to 8 = 8 steps straight',
+    async (threads) => {
+      const dir = mkdtempSync(join(tmpdir(), 'cli-resume-'));
+      const common = [...MICRO, '--eval-every', '4', '--log-every', '1', '--threads', threads, '--json'];
+      const straight = cli(
+        'train',
+        ...common,
+        '--steps',
+        '8',
+        '--out',
+        join(dir, 'a'),
+        '--checkpoint-every',
+        '4',
+      );
+      expect(straight.status).toBe(0);
+      const resumed = cli(
+        'train',
+        '--resume',
+        join(dir, 'a', 'step-0000004.ckpt'),
+        '--out',
+        join(dir, 'b'),
+        '--json',
+      );
+      expect(resumed.status).toBe(0);
+      const loss = (out: string): unknown[] =>
+        jsonLines(out)
+          .filter((l) => l.type === 'step' && (l.step as number) > 4)
+          .map((l) => l.loss);
+      expect(loss(resumed.stdout)).toEqual(loss(straight.stdout));
+      // Parameters and optimizer moments are bitwise identical, tensor by tensor.
+      const [a, b] = await Promise.all([
+        readCheckpoint(join(dir, 'a', 'step-0000008.ckpt')),
+        readCheckpoint(join(dir, 'b', 'step-0000008.ckpt')),
+      ]);
+      expect([...b.tensors.keys()]).toEqual([...a.tensors.keys()]);
+      for (const [name, t] of a.tensors) {
+        const u = b.tensors.get(name)?.data ?? new Float32Array();
+        expect(
+          Buffer.from(u.buffer, u.byteOffset, u.byteLength).equals(
+            Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+          ),
+          name,
+        ).toBe(true);
+      }
+      expect(b.header.sampler).toEqual(a.header.sampler);
+      const logitsA = cli('logits', '--checkpoint', join(dir, 'a', 'step-0000008.ckpt'), '--tokens', '1,2,3');
+      const logitsB = cli('logits', '--checkpoint', join(dir, 'b', 'step-0000008.ckpt'), '--tokens', '1,2,3');
+      expect(logitsA.status).toBe(0);
+      expect(logitsB.stdout).toBe(logitsA.stdout);
+      expect((JSON.parse(logitsA.stdout) as number[]).length).toBeGreaterThan(10);
+    },
+  );
 
   it('refuses to resume with a changed model flag, naming it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-resume-flag-'));
