@@ -3,6 +3,7 @@
 // script's figures for the same presets measured in the same invocation, and the ratio.
 
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -50,7 +51,12 @@ export function addBenchOptions(cmd: Command): Command {
     .option('--steps <n>', 'timed steps per measurement', parse.positiveInt, 10)
     .option('--warmup <n>', 'untimed steps first', parse.nonNegativeInt, 2)
     .option('--vocab <n>', 'vocabulary size (65 = character-level Shakespeare)', parse.positiveInt, 65)
-    .option('--threads <list>', 'wasm thread counts to measure, e.g. 1,2', parse.positiveIntList, [1, 2])
+    .option(
+      '--threads <list>',
+      'wasm thread counts to measure, e.g. 1,2 (default: 1 and one per core)',
+      parse.positiveIntList,
+      [...new Set([1, availableParallelism()])],
+    )
     .addOption(
       new Option(
         '--parallel <modes>',
