@@ -132,8 +132,7 @@ class TrainingSession {
         valTokens: run.valTokens,
         corpus: run.corpus,
         tokenizer: { kind: run.tokenizer.kind, vocabSize: run.tokenizer.vocabSize },
-        engineBytes:
-          trainer.model.allocatedBytes + trainer.optimizer.stateBuffers.reduce((s, b) => s + b.byteLength, 0),
+        engineBytes: trainer.engineBytes,
       },
     });
     if (!this.stopRequested) this.setState('running');

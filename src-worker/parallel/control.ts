@@ -74,6 +74,8 @@ export interface ReplicaInit {
 /** The replica's answer once its buffers exist: where the coordinator stages its rows. */
 export interface ReplicaAllocated {
   kind: 'allocated';
+  /** Bytes the replica allocated: its model's buffers and the staged token ids. */
+  bytes: number;
   grads: number;
   inputs: number;
   targets: number;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../math/wasm/wasm-backend';
 import type { ModelConfig } from '../model/config';
 import { Gpt } from '../model/gpt';
+import { engineMemory } from '../model/layout';
 import { randomTokens, scrambleParams } from '../model/test-helpers';
 import { clipFactor } from '../train/clip';
 import type { OptimizerConfig } from '../train/config';
@@ -115,10 +116,15 @@ describe('data-parallel gradients', () => {
     }
   });
 
-  it('never starts more threads than a micro-batch has sequences', async () => {
+  it('never starts more threads than a micro-batch has sequences, and counts what the replica holds', async () => {
     const parallel = await setup(4, 2);
     try {
       expect(parallel.gradients.workers).toBe(2);
+      // One replica of one sequence: its gradients, activations, and token ids twice (model + staging).
+      const m = engineMemory(CONFIG, 1, T, 'adamw');
+      expect(parallel.gradients.replicaBytes).toBe(
+        m.grads + m.activations + m.activationGrads + 2 * m.tokens,
+      );
     } finally {
       await parallel.gradients.close();
     }

@@ -67,6 +67,7 @@ interface Replica {
 
 export class DataParallelGradients implements GradientCompute {
   readonly workers: number;
+  replicaBytes = 0;
   private readonly backend: WasmBackend;
   private readonly model: Gpt;
   private readonly optimizer: Optimizer;
@@ -163,6 +164,7 @@ export class DataParallelGradients implements GradientCompute {
         rows: slices[r],
       });
       this.peerGrads.push(allocated.grads);
+      this.replicaBytes += allocated.bytes;
     }
     const P = this.model.grads.length;
     const [from, to] = shards[0];

@@ -35,6 +35,7 @@ async function serve(): Promise<void> {
   const args = new Float64Array(heap.memory.buffer, init.args, Arg.slots);
   post({
     kind: 'allocated',
+    bytes: model.allocatedBytes + inputs.byteLength + targets.byteLength,
     grads: model.grads.byteOffset,
     inputs: inputs.byteOffset,
     targets: targets.byteOffset,

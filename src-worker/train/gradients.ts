@@ -8,6 +8,8 @@ import type { Optimizer } from './optimizer';
 export interface GradientCompute {
   /** Threads that take part in a step (1: this one alone). */
   readonly workers: number;
+  /** Bytes the other threads hold for the step (their gradients, activations and token ids). */
+  readonly replicaBytes: number;
   /** Starts a step: the next accumulate begins from zero gradients. */
   zeroGrad(): void;
   /**
@@ -26,6 +28,7 @@ export interface GradientCompute {
 /** Everything on the calling thread: the model's own forward/backward and the whole optimizer. */
 export class LocalGradients implements GradientCompute {
   readonly workers = 1;
+  readonly replicaBytes = 0;
 
   constructor(
     private readonly backend: Backend,

@@ -42,8 +42,7 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks): Promise<D
   const weightHistogram = new Histogram(HISTOGRAM_BINS);
   const layerOf = tensors.map((t) => t.spec.layer);
   const layerSquares = new Float64Array(model.config.nLayer);
-  const engineBytes =
-    model.allocatedBytes + trainer.optimizer.stateBuffers.reduce((s, b) => s + b.byteLength, 0);
+  const engineBytes = trainer.engineBytes;
 
   let lastEval: EvalEvent | null = null;
   let windowLoss = 0;

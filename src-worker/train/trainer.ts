@@ -100,6 +100,12 @@ export class Trainer {
     );
   }
 
+  /** Bytes of every buffer training holds: the model's, the optimizer state, and any replicas'. */
+  get engineBytes(): number {
+    const state = this.optimizer.stateBuffers.reduce((sum, b) => sum + b.byteLength, 0);
+    return this.model.allocatedBytes + state + this.gradients.replicaBytes;
+  }
+
   /** Training batches in one pass over the training split (an "epoch"). */
   get batchesPerEpoch(): number {
     return this.sampler.batchesPerEpoch;
