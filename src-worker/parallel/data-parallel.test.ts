@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../math/wasm/wasm-backend';
+import type { WasmBackend } from '../math/wasm/wasm-backend';
 import type { ModelConfig } from '../model/config';
 import { Gpt } from '../model/gpt';
 import { engineMemory } from '../model/layout';
@@ -146,6 +147,35 @@ describe('data-parallel gradients', () => {
     } finally {
       await parallel.gradients.close();
     }
+  });
+
+  it('stops the replicas already started when a later one cannot start, and says why', async () => {
+    const model = (backend: WasmBackend): { model: Gpt; optimizer: Optimizer } => {
+      const m = new Gpt(backend, CONFIG, 4, T);
+      return { model: m, optimizer: new Optimizer(backend, ADAMW, m.params, m.grads, m.layout.specs) };
+    };
+    const roomy = await createWasmBackend();
+    const before = roomy.heap.usedBytes;
+    const probe = await DataParallelGradients.start({
+      backend: roomy,
+      ...model(roomy),
+      workers: 2,
+      batchSize: 4,
+      seqLen: T,
+    });
+    const perReplica = roomy.heap.usedBytes - before;
+    await probe.close();
+    // Room for the coordinator and one replica, not two.
+    const tight = await createWasmBackend({ initialBytes: before, maximumBytes: before + 1.5 * perReplica });
+    const start = DataParallelGradients.start({
+      backend: tight,
+      ...model(tight),
+      workers: 3,
+      batchSize: 4,
+      seqLen: T,
+    });
+    await expect(start).rejects.toThrow(ReplicaError);
+    await expect(start).rejects.toThrow(/cannot allocate/);
   });
 
   it('refuses a batch of another shape than planned, and steps after close', async () => {

@@ -289,14 +289,12 @@ export class DataParallelGradients implements GradientCompute {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const exits = this.replicas.map(({ worker }) => {
-      worker.ref(); // so that awaiting the exits keeps the process alive
-      return new Promise((resolve) => worker.once('exit', resolve));
-    });
+    // Replicas in their command loop leave on `quit`; terminate() also ends those still starting
+    // (waiting for their connect message) and returns at once for any that already exited.
     Atomics.store(this.sync, Sync.quit, 1);
     Atomics.add(this.sync, Sync.generation, 1);
     Atomics.notify(this.sync, Sync.generation);
-    await Promise.all(exits);
+    await Promise.all(this.replicas.map(({ worker }) => worker.terminate()));
     for (const replica of this.replicas) replica.failures.close();
   }
 

@@ -138,28 +138,35 @@ export class WasmHeap {
 
   /**
    * Reserves n four-byte elements and returns their byte offset; the memory is fresh, hence zero.
-   * The reservation is one atomic add, so heaps of other threads never get the same bytes.
+   * The reservation is a compare-and-swap on the shared bump pointer, so heaps of other threads
+   * never get the same bytes and a refused reservation takes nothing.
    */
   private reserve(n: number, what: string): number {
     if (!(Number.isSafeInteger(n) && n >= 0)) throw new RangeError(`wasm backend ${what}: bad length ${n}`);
     const units = Math.ceil((4 * n) / ALIGN_BYTES);
-    const used = Atomics.load(this.top, 0) * ALIGN_BYTES;
-    if (used + units * ALIGN_BYTES > this.maximumBytes) {
-      throw new WasmMemoryExhaustedError(4 * n, used, this.maximumBytes);
+    let top = Atomics.load(this.top, 0);
+    for (;;) {
+      if ((top + units) * ALIGN_BYTES > this.maximumBytes) {
+        throw new WasmMemoryExhaustedError(4 * n, top * ALIGN_BYTES, this.maximumBytes);
+      }
+      const seen = Atomics.compareExchange(this.top, 0, top, top + units);
+      if (seen === top) break;
+      top = seen; // another thread allocated first: try after its bytes
     }
-    const start = Atomics.add(this.top, 0, units) * ALIGN_BYTES;
+    const start = top * ALIGN_BYTES;
     const end = start + units * ALIGN_BYTES;
-    if (end > this.maximumBytes) {
-      Atomics.sub(this.top, 0, units); // lost a race for the last bytes: give them back
-      throw new WasmMemoryExhaustedError(4 * n, start, this.maximumBytes);
+    try {
+      // Another thread may be growing too: each grows from the size it finds, until it suffices.
+      for (let size = this.memory.buffer.byteLength; size < end; size = this.memory.buffer.byteLength) {
+        const target = Math.min(this.maximumBytes, Math.max(end, size + size * GROW_FRACTION));
+        this.memory.grow(Math.ceil((target - size) / WASM_PAGE_BYTES));
+      }
+    } catch {
+      // The engine refused the pages. Give the bytes back if nobody reserved after them.
+      Atomics.compareExchange(this.top, 0, top + units, top);
+      throw new WasmMemoryExhaustedError(4 * n, start, this.memory.buffer.byteLength);
     }
     this.refresh();
-    const size = this.current.byteLength;
-    if (end > size) {
-      const target = Math.min(this.maximumBytes, Math.max(end, size + size * GROW_FRACTION));
-      this.memory.grow(Math.ceil((target - size) / WASM_PAGE_BYTES));
-      this.refresh();
-    }
     return start;
   }
 
