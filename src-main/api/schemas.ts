@@ -103,6 +103,9 @@ export const samplePolicySchema = z.strictObject({
   seed: whole(0, 0xffffffff),
 });
 
+/** Most training threads a run may ask for. */
+export const MAX_TRAINING_THREADS = 64;
+
 export const runConfigSchema = z.strictObject({
   name: z
     .string()
@@ -114,7 +117,7 @@ export const runConfigSchema = z.strictObject({
   train: trainConfigSchema,
   backend: backendSchema,
   /** Training threads (data-parallel, wasm only); absent in configs made before it was a setting: 1. */
-  threads: whole(1, 64).optional(),
+  threads: whole(1, MAX_TRAINING_THREADS).optional(),
   checkpoints: checkpointPolicySchema,
   samples: samplePolicySchema.nullable(),
 });
@@ -126,7 +129,7 @@ export const runConfigEditsSchema = z.strictObject({
   model: modelShapeSchema.partial().optional(),
   train: trainConfigSchema.partial().optional(),
   backend: backendSchema.optional(),
-  threads: whole(1, 64).optional(),
+  threads: whole(1, MAX_TRAINING_THREADS).optional(),
   checkpoints: checkpointPolicySchema.partial().optional(),
   samples: samplePolicySchema.partial().nullable().optional(),
 });

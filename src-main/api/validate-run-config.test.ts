@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { splitTrainVal } from '../../src-worker/data/split';
 import type { RunConfig } from './schemas';
 import { splitSizes } from '../../src-worker/data/split';
+import { replicaBytes } from '../../src-worker/parallel/replica-memory';
 import { validateRunConfig } from './validate-run-config';
 import type { RunConfigContext } from './validate-run-config';
 
@@ -213,6 +214,17 @@ describe('validateRunConfig', () => {
     const problem = check.problems.find((p) => p.field === 'memory');
     expect(problem?.message).toMatch(/needs about \d+ MiB .* only 1024 MiB of memory is free/);
     expect(check.estimate?.memoryBytes).toBeGreaterThan(GiB);
+  });
+
+  it("counts every training thread's activations and gradients in the memory estimate", () => {
+    const one = config();
+    one.backend = 'wasm';
+    const two = { ...one, threads: 2 };
+    const [a, b] = [validateRunConfig(one, ctx), validateRunConfig(two, ctx)];
+    const modelConfig = { vocabSize: ctx.dataset?.vocabSize ?? 0, ...one.model };
+    const extra = replicaBytes(modelConfig, one.train.batchSize, one.train.seqLen, 2);
+    expect(extra).toBeGreaterThan(0);
+    expect((b.estimate?.memoryBytes ?? 0) - (a.estimate?.memoryBytes ?? 0)).toBe(extra);
   });
 
   it('reports every problem at once', () => {

@@ -6,6 +6,7 @@ import { splitSizes } from '../../src-worker/data/split';
 import { validateModelConfig } from '../../src-worker/model/config';
 import type { ModelConfig } from '../../src-worker/model/config';
 import { engineMemory, parameterCount } from '../../src-worker/model/layout';
+import { replicaBytes } from '../../src-worker/parallel/replica-memory';
 import { validateTrainConfig } from '../../src-worker/train/validate';
 import type { FieldProblem } from './errors';
 import { runConfigSchema } from './schemas';
@@ -102,7 +103,8 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
   const memory = engineMemory(modelConfig, B, T, config.train.optimizer.kind);
   const estimate: Estimate = {
     parameters: parameterCount(modelConfig),
-    memoryBytes: memory.total + 4 * dataset.tokens, // the corpus as int32 token ids
+    // The data-parallel replicas' buffers, and the corpus as int32 token ids.
+    memoryBytes: memory.total + replicaBytes(modelConfig, B, T, config.threads ?? 1) + 4 * dataset.tokens,
     freeMemoryBytes: ctx.freeMemoryBytes,
     trainTokens: split.train,
     valTokens: split.val,
@@ -112,8 +114,8 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
       field: 'memory',
       message:
         `this model needs about ${(estimate.memoryBytes / MiB).toFixed(0)} MiB (parameters, gradients, ` +
-        `optimizer state, activations and token ids), but only ${(ctx.freeMemoryBytes / MiB).toFixed(0)} MiB ` +
-        `of memory is free; choose fewer layers, a smaller width, batch or context`,
+        `optimizer state, activations of every training thread, and token ids), but only ${(ctx.freeMemoryBytes / MiB).toFixed(0)} MiB ` +
+        `of memory is free; choose fewer layers, a smaller width, batch or context, or fewer training threads`,
     });
   }
   return { config: problems.length === 0 ? config : null, problems, estimate };

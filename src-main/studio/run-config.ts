@@ -1,6 +1,7 @@
 // Run configs on the studio side: a sensible default for a dataset (a preset, shrunk until one
 // batch fits both splits), the engine's RunSpec a config becomes, and a config with edits applied.
 
+import { MAX_TRAINING_THREADS } from '../api';
 import type { RunConfig, RunConfigEdits, Settings } from '../api';
 import { splitSizes } from '../../src-worker/data/split';
 import { MODEL_PRESETS, PRESET_BATCH } from '../../src-worker/model/config';
@@ -68,9 +69,7 @@ export function defaultRunConfig(
       valFraction,
     },
     backend: settings.defaultBackend,
-    // The cores shared among the runs that may train at once; on ts a run has one thread.
-    threads:
-      settings.defaultBackend === 'wasm' ? Math.max(1, Math.floor(cores / settings.maxConcurrentRuns)) : 1,
+    threads: defaultThreads(settings, cores, B),
     checkpoints: { every: 200, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
     samples: {
       every: 200,
@@ -82,6 +81,16 @@ export function defaultRunConfig(
       seed: 1,
     },
   };
+}
+
+/**
+ * The cores shared among the runs that may train at once, at most one per sequence of a batch;
+ * on the ts backend a run has one thread.
+ */
+function defaultThreads(settings: Settings, cores: number, batchSize: number): number {
+  if (settings.defaultBackend !== 'wasm') return 1;
+  const share = Math.floor(cores / settings.maxConcurrentRuns);
+  return Math.max(1, Math.min(share, batchSize, MAX_TRAINING_THREADS));
 }
 
 /** `config` with `edits` applied: each field given replaces that field, the rest is kept. */

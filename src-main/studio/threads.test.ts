@@ -42,6 +42,24 @@ describe('training threads of a studio run', () => {
     expect(alone.threads).toBe(4);
   });
 
+  it('default to at most one per sequence of the batch', async () => {
+    const folder = tempDir('threads-many');
+    const many = await openStudio(folder.path, { cores: 100 });
+    try {
+      await many.call('settings.update', { maxConcurrentRuns: 1, defaultBackend: 'wasm' });
+      const d = (await many.call('datasets.import', {
+        path: writeCorpus(dir.path, 40_000, 7, 'other.txt'),
+        tokenizer: { kind: 'char' },
+      })) as DatasetInfo;
+      const defaults = (await many.call('runs.defaults', { datasetId: d.id, preset: 'tiny' })) as RunConfig;
+      expect(defaults.threads).toBe(defaults.train.batchSize);
+      expect(defaults.threads).toBeLessThan(100);
+    } finally {
+      await many.close();
+      folder.remove();
+    }
+  });
+
   it('train the run data-parallel, and its checkpoint records the count', async () => {
     const config = microConfig(dataset.id, 20, { backend: 'wasm', threads: 2 });
     const run = (await studio.call('runs.create', { config })) as RunDetail;

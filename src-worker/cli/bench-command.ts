@@ -17,7 +17,7 @@ import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
 import type { ModelPresetName } from '../model/config';
 import { Gpt } from '../model/gpt';
 import { DataParallelGradients } from '../parallel/data-parallel';
-import { batchSlices } from '../parallel/partition';
+import { replicaBytes } from '../parallel/replica-memory';
 import { clipFactor } from '../train/clip';
 import { LocalGradients } from '../train/gradients';
 import { Optimizer } from '../train/optimizer';
@@ -133,12 +133,6 @@ async function measureEngine(
     }
     const stepMs = median(times);
     const config = model.config;
-    // Replicas beyond the first hold gradients, activations and tokens for their slice of the batch.
-    const slices = gradients.workers > 1 ? batchSlices(B, gradients.workers).slice(1) : [];
-    const replicaBytes = slices.reduce((sum, [first, end]) => {
-      const m = engineMemory(config, end - first, T, 'adamw');
-      return sum + m.grads + m.activations + m.activationGrads + 2 * m.tokens;
-    }, 0);
     const engineBytes =
       backend instanceof WasmBackend
         ? backend.heap.memory.buffer.byteLength
@@ -146,12 +140,12 @@ async function measureEngine(
     const label = name === 'wasm' ? backend.kernelPath : name;
     return {
       preset,
-      impl: gradients.workers > 1 || pool !== null ? `${label}×${threads} ${mode}` : label,
+      impl: pool !== null ? `${label}×${threads} rows` : gradients.workers > 1 ? `${label}×${gradients.workers} data` : label,
       tokensPerSecond: (B * T) / (stepMs / 1000),
       stepMs,
       parameters: model.parameterCount,
       engineBytes,
-      computedBytes: engineMemory(config, B, T, 'adamw').total + replicaBytes,
+      computedBytes: engineMemory(config, B, T, 'adamw').total + replicaBytes(config, B, T, gradients.workers),
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
   } finally {

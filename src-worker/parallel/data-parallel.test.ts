@@ -16,6 +16,7 @@ import type { GradientCompute } from '../train/gradients';
 import { Optimizer } from '../train/optimizer';
 import { Rng } from '../util/rng';
 import { DataParallelGradients, ReplicaError } from './data-parallel';
+import { replicaBytes } from './replica-memory';
 
 const CONFIG: ModelConfig = { vocabSize: 37, contextLength: 16, nLayer: 2, nHead: 2, nEmbd: 32 };
 const ADAMW: OptimizerConfig = { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
@@ -121,11 +122,13 @@ describe('data-parallel gradients', () => {
     const parallel = await setup(4, 2);
     try {
       expect(parallel.gradients.workers).toBe(2);
-      // One replica of one sequence: its gradients, activations, and token ids twice (model + staging).
+      // One replica of one sequence: its gradients, activations, and token ids twice (model +
+      // staging) — what the memory check counts before a run starts.
       const m = engineMemory(CONFIG, 1, T, 'adamw');
-      expect(parallel.gradients.replicaBytes).toBe(
-        m.grads + m.activations + m.activationGrads + 2 * m.tokens,
-      );
+      const held = m.grads + m.activations + m.activationGrads + 2 * m.tokens;
+      expect(parallel.gradients.replicaBytes).toBe(held);
+      expect(replicaBytes(CONFIG, 2, T, 4)).toBe(held);
+      expect(replicaBytes(CONFIG, 5, T, 3)).toBe(2 * replicaBytes(CONFIG, 4, T, 2)); // two replicas of 2 rows
     } finally {
       await parallel.gradients.close();
     }

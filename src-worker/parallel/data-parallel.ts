@@ -18,6 +18,7 @@ import type { Optimizer } from '../train/optimizer';
 import { Arg, Command, Sync } from './control';
 import type { ReplicaAllocated, ReplicaConnect, ReplicaInit, ReplicaMessage } from './control';
 import { batchSlices, paramShards } from './partition';
+import { replicaRows } from './replica-memory';
 
 /** A replica thread could not start or failed a command; the step's results are incomplete. */
 export class ReplicaError extends Error {
@@ -125,7 +126,7 @@ export class DataParallelGradients implements GradientCompute {
   private async connect(script: string): Promise<void> {
     const heap = this.backend.heap;
     const { slices, shards } = this.plan;
-    const maxRows = Math.max(...slices.slice(1).map(([a, b]) => b - a));
+    const maxRows = replicaRows(slices.slice(1));
     for (let r = 1; r < this.workers; r++) {
       const channel = new MessageChannel();
       const args = new Float64Array(heap.memory.buffer, heap.allocF32(2 * Arg.slots).byteOffset, Arg.slots);
