@@ -110,58 +110,64 @@ class TrainingSession {
     this.postState([cmd.requestId]);
     const run = await this.prepare();
     this.prepared = run;
-    await mkdir(cmd.checkpointDir, { recursive: true });
-    const folder = await RunCheckpoints.open(cmd.checkpointDir, cmd.checkpoints.retention, {
-      runId: run.runId,
-      step: run.trainer.step,
-    });
-    this.checkpoints = folder.checkpoints;
-    // A resumed run's checkpoint exists already: stopping at once must not write it again.
-    if (cmd.resumeFrom !== null) this.savedStep = run.trainer.step;
-    this.samplePrompt = this.encodeSamplePrompt(run.tokenizer);
-    const trainer = run.trainer;
-    this.out.post({
-      type: 'started',
-      info: {
-        step: trainer.step,
-        totalSteps: run.spec.train.steps,
-        resumedFrom: cmd.resumeFrom,
-        modelConfig: { ...run.modelConfig },
-        parameters: trainer.model.parameterCount,
-        trainTokens: run.trainTokens,
-        valTokens: run.valTokens,
-        corpus: run.corpus,
-        tokenizer: { kind: run.tokenizer.kind, vocabSize: run.tokenizer.vocabSize },
-        engineBytes: trainer.engineBytes,
-      },
-    });
-    if (!this.stopRequested) this.setState('running');
+    try {
+      await mkdir(cmd.checkpointDir, { recursive: true });
+      const folder = await RunCheckpoints.open(cmd.checkpointDir, cmd.checkpoints.retention, {
+        runId: run.runId,
+        step: run.trainer.step,
+      });
+      this.checkpoints = folder.checkpoints;
+      // A resumed run's checkpoint exists already: stopping at once must not write it again.
+      if (cmd.resumeFrom !== null) this.savedStep = run.trainer.step;
+      this.samplePrompt = this.encodeSamplePrompt(run.tokenizer);
+      const trainer = run.trainer;
+      this.out.post({
+        type: 'started',
+        info: {
+          step: trainer.step,
+          totalSteps: run.spec.train.steps,
+          resumedFrom: cmd.resumeFrom,
+          modelConfig: { ...run.modelConfig },
+          parameters: trainer.model.parameterCount,
+          trainTokens: run.trainTokens,
+          valTokens: run.valTokens,
+          corpus: run.corpus,
+          tokenizer: { kind: run.tokenizer.kind, vocabSize: run.tokenizer.vocabSize },
+          engineBytes: trainer.engineBytes,
+        },
+      });
+      if (!this.stopRequested) this.setState('running');
 
-    const done = await runTraining(trainer, {
-      onEvent: (event) => {
-        if (event.kind !== 'done') this.out.push(event);
-      },
-      shouldStop: () => this.stopRequested,
-      waitIfPaused: () => this.waitIfPaused(),
-      afterStep: async (report, evaluation) => {
-        if (evaluation !== null) this.lastEval = evaluation;
-        const policy = cmd.checkpoints;
-        const periodic = policy.every > 0 && report.step % policy.every === 0;
-        const best = policy.onBest && evaluation !== null && evaluation.best;
-        if (periodic || best) await this.save(periodic ? 'periodic' : 'best');
-        const samples = cmd.samples;
-        if (samples !== null && samples.every > 0 && report.step % samples.every === 0) this.sample();
-      },
-      beforeDone: async (reason, finalEvaluation) => {
-        if (finalEvaluation !== null) this.lastEval = finalEvaluation;
-        // A stop on a step whose periodic or best checkpoint is already written writes it again as
-        // the stop's (with the final evaluation's loss): the list always shows where a run stopped.
-        const scheduledHere = this.savedTrigger === 'periodic' || this.savedTrigger === 'best';
-        if (this.savedStep !== trainer.step || (reason === 'stopped' && scheduledHere))
-          await this.save(reason === 'stopped' ? 'stop' : 'final');
-      },
-    }).finally(() => run.release()); // the data-parallel replicas' threads end with the run
-    this.out.post({ type: 'stopped', done });
+      const done = await runTraining(trainer, {
+        onEvent: (event) => {
+          if (event.kind !== 'done') this.out.push(event);
+        },
+        shouldStop: () => this.stopRequested,
+        waitIfPaused: () => this.waitIfPaused(),
+        afterStep: async (report, evaluation) => {
+          if (evaluation !== null) this.lastEval = evaluation;
+          const policy = cmd.checkpoints;
+          const periodic = policy.every > 0 && report.step % policy.every === 0;
+          const best = policy.onBest && evaluation !== null && evaluation.best;
+          if (periodic || best) await this.save(periodic ? 'periodic' : 'best');
+          const samples = cmd.samples;
+          if (samples !== null && samples.every > 0 && report.step % samples.every === 0) this.sample();
+        },
+        beforeDone: async (reason, finalEvaluation) => {
+          if (finalEvaluation !== null) this.lastEval = finalEvaluation;
+          // A run that ends on a step whose periodic or best checkpoint is already written writes it
+          // again as the stop's or the final one (with the final evaluation's loss), so the list
+          // shows where each run ended. A pause's checkpoint stays the pause's: a paused run that
+          // the app stops on quitting comes back paused.
+          const scheduledHere = this.savedTrigger === 'periodic' || this.savedTrigger === 'best';
+          if (this.savedStep !== trainer.step || scheduledHere)
+            await this.save(reason === 'stopped' ? 'stop' : 'final');
+        },
+      });
+      this.out.post({ type: 'stopped', done });
+    } finally {
+      await run.release(); // the data-parallel replicas' threads end with the run
+    }
   }
 
   pause(requestId: number): void {

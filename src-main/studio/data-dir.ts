@@ -103,7 +103,11 @@ export function resolveDataDir(options: ResolveOptions = {}): DataDirResolution 
   };
 }
 
-/** The folder the app, serve mode and the CLI use when no --data-dir is given. */
+/**
+ * The folder used when no --data-dir is given: $CRYSTALLINE_DATA_DIR, the folder chosen in
+ * Settings, or the default. The app and serve mode open it through openResolved, which falls back
+ * to the default when a chosen folder cannot be opened; the CLI records into it as it is.
+ */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolveDataDir({ env }).dataDir;
 }

@@ -167,6 +167,17 @@ describe('a run through the service', () => {
     });
   });
 
+  it('lists the last checkpoint of a finished run as final, even when its last step wrote a periodic one', async () => {
+    const dataset = await importDataset();
+    const created = (await studio.call('runs.create', { config: microConfig(dataset.id, 20) })) as RunDetail;
+    await studio.call('runs.start', { id: created.id });
+    const done = await runReaches(studio, created.id, (r) => r.status === 'completed', 'completed');
+    const list = await checkpoints(created.id);
+    expect(list.filter((c) => c.step === 20)).toEqual([
+      expect.objectContaining({ trigger: 'final', valLoss: done.lastValLoss }),
+    ]);
+  });
+
   it('pins a checkpoint so retention keeps it, and lists it as pinned', async () => {
     const dataset = await importDataset();
     const created = (await studio.call('runs.create', { config: microConfig(dataset.id, 12) })) as RunDetail;

@@ -140,12 +140,18 @@ async function measureEngine(
     const label = name === 'wasm' ? backend.kernelPath : name;
     return {
       preset,
-      impl: pool !== null ? `${label}×${threads} rows` : gradients.workers > 1 ? `${label}×${gradients.workers} data` : label,
+      impl:
+        pool !== null
+          ? `${label}×${threads} rows`
+          : gradients.workers > 1
+            ? `${label}×${gradients.workers} data`
+            : label,
       tokensPerSecond: (B * T) / (stepMs / 1000),
       stepMs,
       parameters: model.parameterCount,
       engineBytes,
-      computedBytes: engineMemory(config, B, T, 'adamw').total + replicaBytes(config, B, T, gradients.workers),
+      computedBytes:
+        engineMemory(config, B, T, 'adamw').total + replicaBytes(config, B, T, gradients.workers),
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
   } finally {

@@ -114,6 +114,12 @@ describe('crystalline CLI', () => {
     },
   );
 
+  it('refuses --threads above 1 on the ts backend, naming both flags, before reading any text', () => {
+    const r = cli('train', ...MICRO, '--backend', 'ts', '--threads', '2', '--no-record');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--threads 2 needs --backend wasm/);
+  });
+
   it('refuses to resume with a changed model flag, naming it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-resume-flag-'));
     expect(cli('train', ...MICRO, '--steps', '2', '--out', dir).status).toBe(0);

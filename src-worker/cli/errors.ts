@@ -15,6 +15,7 @@ import { ModelExportError } from '../checkpoint/export';
 import { ModelImportError } from '../checkpoint/import';
 import { SamplerError } from '../data/sampler';
 import { RunFolderError } from '../train/run-checkpoints';
+import { ThreadsUnsupportedError } from '../train/setup';
 
 /** A usage problem found by the CLI itself (a missing choice, conflicting flags). */
 export class UsageError extends Error {
@@ -23,6 +24,7 @@ export class UsageError extends Error {
 
 const INPUT_ERRORS = [
   UsageError,
+  ThreadsUnsupportedError,
   CorpusError,
   SplitError,
   TokenizerError,

@@ -83,13 +83,9 @@ export function tokenList(value: string): number[] {
   return parts.map(Number);
 }
 
-/** Comma-separated positive integers, e.g. thread counts `1,2`. */
+/** Comma-separated positive integers, e.g. thread counts `1,2`; a bad element is named. */
 export function positiveIntList(value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
-    throw new InvalidArgumentError(`expected comma-separated positive integers like 1,2, got "${value}".`);
-  }
-  return parts.map(Number);
+  return value.split(',').map(positiveInt);
 }
 
 /** `char`, `byte`, or `bpe:N` with 257 ≤ N ≤ 65536. */

@@ -17,7 +17,7 @@ import { UsageError } from './errors';
 import type { CliExtensions, RunRecorderHooks } from './extensions';
 import { formatDuration, jsonLine } from './format';
 import type { TrainOptions } from './train-options';
-import { addTrainOptions, RESUME_OPTIONS, runSpecFromOptions } from './train-options';
+import { addTrainOptions, RESUME_OPTIONS, runSpecFromOptions, threadsFor } from './train-options';
 
 export async function runTrainCommand(
   opts: TrainOptions,
@@ -29,19 +29,21 @@ export async function runTrainCommand(
     if (!json) process.stderr.write(text + '\n');
   };
   const run = await openRun(opts, cmd);
-  const recorder =
-    extensions.recordRun?.(
-      opts as unknown as Record<string, unknown>,
-      run.spec,
-      opts.resume === undefined ? null : resolve(opts.resume),
-    ) ?? null;
   try {
-    await train(run, opts, say, recorder);
-  } catch (err) {
-    recorder?.fail(err);
-    throw err;
+    const recorder =
+      extensions.recordRun?.(
+        opts as unknown as Record<string, unknown>,
+        run.spec,
+        opts.resume === undefined ? null : resolve(opts.resume),
+      ) ?? null;
+    try {
+      await train(run, opts, say, recorder);
+    } catch (err) {
+      recorder?.fail(err);
+      throw err;
+    }
   } finally {
-    await run.release();
+    await run.release(); // the data-parallel replicas' threads end with the command
   }
 }
 
@@ -253,7 +255,7 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
       // A run moved to the ts backend trains on one thread unless told otherwise.
       threads:
         cmd.getOptionValueSource('threads') === 'cli'
-          ? opts.threads
+          ? threadsFor(backendGiven ? opts.backend : stored.backend, opts.threads)
           : backendGiven && opts.backend === 'ts'
             ? 1
             : stored.threads,

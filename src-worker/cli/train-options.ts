@@ -12,6 +12,7 @@ import type { ScheduleKind } from '../train/schedules';
 import { SCHEDULE_KINDS } from '../train/schedules';
 import { defaultTrainingThreads } from '../train/setup';
 import type { RunSpec } from '../train/setup';
+import { UsageError } from './errors';
 import * as parse from './parse';
 
 export interface TrainOptions {
@@ -72,6 +73,19 @@ export const RESUME_OPTIONS: readonly (keyof TrainOptions)[] = [
 ];
 
 export const DEFAULT_STEPS = 600;
+
+/**
+ * The training threads of a run on `backend`: as given, or one per core on wasm. More than one on
+ * the ts backend is a usage error naming both flags.
+ */
+export function threadsFor(backend: BackendName, threads: number | undefined): number {
+  if (threads !== undefined && threads > 1 && backend !== 'wasm') {
+    throw new UsageError(
+      `--threads ${threads} needs --backend wasm: the ${backend} backend trains on one thread (give --threads 1 or leave it out).`,
+    );
+  }
+  return threads ?? defaultTrainingThreads(backend);
+}
 
 /** Declares the `train` options on `cmd`. */
 export function addTrainOptions(cmd: Command): Command {
@@ -210,6 +224,6 @@ export function runSpecFromOptions(o: TrainOptions): RunSpec {
     },
     train,
     backend: o.backend,
-    threads: o.threads ?? defaultTrainingThreads(o.backend),
+    threads: threadsFor(o.backend, o.threads),
   };
 }

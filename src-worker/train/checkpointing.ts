@@ -235,7 +235,12 @@ export async function resumeRun(
     tokenizer: tokenizerFromJSON(ckpt.header.tokenizer),
     runId: stored.runId,
   });
-  restoreTrainer(run.trainer, ckpt, path);
+  try {
+    restoreTrainer(run.trainer, ckpt, path);
+  } catch (error) {
+    await run.release();
+    throw error;
+  }
   return run;
 }
 
