@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { nodeFs, syncDir, tempPathFor, writeFileDurable } from '../../src-worker/checkpoint/durable-fs';
 import { StudioError } from '../api';
 import type { DataFolderInfo } from '../api';
 import { dataDirLayout, readChoice, samePath } from './data-dir';
@@ -167,9 +168,16 @@ export async function saveChoice(
     return;
   }
   await mkdir(dirname(choiceFile), { recursive: true });
-  const partial = `${choiceFile}.${process.pid}.partial`;
-  await writeFile(partial, JSON.stringify({ dataDir }, null, 2) + '\n');
+  // Written like a checkpoint (temp file, fsync, rename, fsync the folder): a crash leaves the old
+  // choice or the new one, never half a file.
+  const partial = tempPathFor(choiceFile);
+  await writeFileDurable(
+    nodeFs,
+    partial,
+    new TextEncoder().encode(JSON.stringify({ dataDir }, null, 2) + '\n'),
+  );
   await rename(partial, choiceFile);
+  await syncDir(nodeFs, dirname(choiceFile));
 }
 
 /** What Settings shows: the folder in use, what decided it, and the saved choice as it is now. */
