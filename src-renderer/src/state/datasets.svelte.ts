@@ -12,6 +12,7 @@ import type {
 import { messageOf } from '../transport/api-error';
 import type { UploadFile } from '../transport/transport';
 import { transport } from './api';
+import { LoadedList } from './loaded-list.svelte';
 
 export interface ImportJob {
   jobId: string;
@@ -36,11 +37,7 @@ export function jobProgress(job: ImportJob): number {
   return job.phase === 'uploading' ? 0.3 * job.uploaded : PHASE_PROGRESS[job.phase];
 }
 
-export class DatasetsState {
-  items = $state<DatasetInfo[]>([]);
-  loading = $state(false);
-  loaded = $state(false);
-  error = $state<string | null>(null);
+export class DatasetsState extends LoadedList<DatasetInfo> {
   jobs = $state<ImportJob[]>([]);
   selectedId = $state<number | null>(null);
   stats = $state<DatasetStats | null>(null);
@@ -48,17 +45,8 @@ export class DatasetsState {
   detailError = $state<string | null>(null);
   private jobCounter = 0;
 
-  async load(): Promise<void> {
-    this.loading = true;
-    try {
-      this.items = await transport().call('datasets.list', {});
-      this.error = null;
-      this.loaded = true;
-    } catch (err) {
-      this.error = messageOf(err);
-    } finally {
-      this.loading = false;
-    }
+  protected fetchItems(): Promise<DatasetInfo[]> {
+    return transport().call('datasets.list', {});
   }
 
   handle(event: StudioEvent): void {

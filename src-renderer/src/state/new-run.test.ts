@@ -4,9 +4,10 @@
 // "Checking…" beside a refusal's count.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Estimate, RunConfig, RunSummary } from '../../../src-main/api';
+import type { Estimate, RunConfig } from '../../../src-main/api';
 import { setTransport } from './api';
 import { fakeTransport } from './fake-transport';
+import { runSummary, tinyPreset } from './fixtures';
 import {
   effectiveThreads,
   estimateStepTime,
@@ -17,36 +18,6 @@ import {
 } from './new-run.svelte';
 import type { SpeedReference } from './new-run.svelte';
 
-/** The studio's tiny preset on the sample corpus: 809,472 parameters, a batch of 16 × 64 tokens. */
-function tinyPreset(over: Partial<RunConfig> = {}): RunConfig {
-  return {
-    name: 'Sample corpus · tiny',
-    datasetId: 1,
-    model: { nLayer: 4, nHead: 4, nEmbd: 128, contextLength: 64 },
-    train: {
-      batchSize: 16,
-      seqLen: 64,
-      gradAccumSteps: 1,
-      steps: 2000,
-      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-      schedule: { kind: 'cosine', lr: 1e-3, minLr: 1e-4, warmupSteps: 100, totalSteps: 2000 },
-      clipNorm: 1,
-      evalEvery: 100,
-      evalBatches: 8,
-      earlyStopping: null,
-      maxBadSteps: 5,
-      logEvery: 10,
-      histogramEvery: 100,
-      seed: 1337,
-      valFraction: 0.1,
-    },
-    backend: 'wasm',
-    threads: 2,
-    checkpoints: { every: 200, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
-    samples: null,
-    ...over,
-  };
-}
 const TINY_PARAMETERS = 809_472;
 
 /** The e2e specs' one-layer model of width 32 (15,776 parameters) on batches of 4 × 32 tokens. */
@@ -169,30 +140,6 @@ describe('median', () => {
   });
 });
 
-const summary = (id: number, name: string, step: number): RunSummary => ({
-  id,
-  name,
-  status: 'completed',
-  statusMessage: null,
-  stopReason: null,
-  origin: 'studio',
-  datasetId: 1,
-  datasetName: 'Sample corpus',
-  step,
-  totalSteps: 200,
-  bestValLoss: null,
-  lastValLoss: null,
-  lastTrainLoss: null,
-  tokensSeen: 0,
-  tags: [],
-  parentRunId: null,
-  forkedAtStep: null,
-  createdAt: '2026-01-01T00:00:00Z',
-  startedAt: null,
-  finishedAt: null,
-  updatedAt: '2026-01-01T00:00:00Z',
-});
-
 const estimateFor = (parameters: number): Estimate => ({
   parameters,
   memoryBytes: 1,
@@ -214,12 +161,12 @@ describe('the form measures the runs here', () => {
         defaultConcurrency: 1,
       }),
       'runs.list': () => [
-        summary(3, 'from a terminal', 50),
-        summary(2, 'never started', 0),
-        summary(1, 'e2e lifecycle', 200),
+        runSummary(3, { name: 'from a terminal', step: 50 }),
+        runSummary(2, { name: 'never started' }),
+        runSummary(1, { name: 'e2e lifecycle', step: 200 }),
       ],
       'runs.get': (input) => ({
-        ...summary(input.id, '', 0),
+        ...runSummary(input.id),
         config: input.id === 1 ? oneLayer() : null,
         spec: null,
         notes: '',

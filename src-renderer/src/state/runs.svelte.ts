@@ -2,11 +2,21 @@
 // training runs (tokens/s, ETA); search, status filter and the row actions.
 
 import type { ProgressInfo, RunStatus, RunSummary, StudioEvent } from '../../../src-main/api';
-import { messageOf } from '../transport/api-error';
 import { transport } from './api';
+import { LoadedList } from './loaded-list.svelte';
 
 export type RunAction = 'start' | 'pause' | 'resume' | 'stop' | 'delete' | 'duplicate';
 export type StatusFilter = 'all' | 'active' | RunStatus;
+
+/** How each action reads on its button, in the runs table and on the run's page. */
+export const ACTION_LABEL: Record<RunAction, string> = {
+  start: 'Start',
+  pause: 'Pause',
+  resume: 'Resume',
+  stop: 'Stop',
+  duplicate: 'Duplicate',
+  delete: 'Delete',
+};
 
 const ACTIVE: readonly RunStatus[] = ['created', 'queued', 'running', 'paused', 'stopping'];
 
@@ -40,11 +50,7 @@ export function matches(run: RunSummary, search: string, status: StatusFilter): 
   return run.name.toLowerCase().includes(q) || run.tags.some((t) => t.toLowerCase().includes(q));
 }
 
-export class RunsState {
-  items = $state<RunSummary[]>([]);
-  loading = $state(false);
-  loaded = $state(false);
-  error = $state<string | null>(null);
+export class RunsState extends LoadedList<RunSummary> {
   search = $state('');
   status = $state<StatusFilter>('all');
   /** The latest progress of each run training now. */
@@ -55,17 +61,8 @@ export class RunsState {
     return this.items.filter((r) => matches(r, this.search, this.status));
   }
 
-  async load(): Promise<void> {
-    this.loading = true;
-    try {
-      this.items = await transport().call('runs.list', {});
-      this.error = null;
-      this.loaded = true;
-    } catch (err) {
-      this.error = messageOf(err);
-    } finally {
-      this.loading = false;
-    }
+  protected fetchItems(): Promise<RunSummary[]> {
+    return transport().call('runs.list', {});
   }
 
   handle(event: StudioEvent): void {

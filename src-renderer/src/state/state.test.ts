@@ -9,37 +9,13 @@ import { ApiError } from '../transport/api-error';
 import { setTransport } from './api';
 import { DatasetsState, jobProgress } from './datasets.svelte';
 import { fakeTransport } from './fake-transport';
+import { runSummary } from './fixtures';
 import { NewRunState, problemsByField } from './new-run.svelte';
 import { parseChoice, PlaygroundState } from './playground.svelte';
 import { parseRoute, routeHash } from './router.svelte';
 import { appendPoints, refusal, RunViewState } from './run-view.svelte';
 import { actionsFor, matches, RunsState } from './runs.svelte';
 import { effectiveTheme, storedTheme } from './settings.svelte';
-
-const summary = (id: number, over: Partial<RunSummary> = {}): RunSummary => ({
-  id,
-  name: `run ${id}`,
-  status: 'created',
-  statusMessage: null,
-  stopReason: null,
-  origin: 'studio',
-  datasetId: 1,
-  datasetName: 'sample',
-  step: 0,
-  totalSteps: 100,
-  bestValLoss: null,
-  lastValLoss: null,
-  lastTrainLoss: null,
-  tokensSeen: 0,
-  tags: [],
-  parentRunId: null,
-  forkedAtStep: null,
-  createdAt: '2026-01-01T00:00:00Z',
-  startedAt: null,
-  finishedAt: null,
-  updatedAt: '2026-01-01T00:00:00Z',
-  ...over,
-});
 
 const emptyUpdate = (): RunUpdate => ({
   progress: null,
@@ -54,13 +30,13 @@ const emptyUpdate = (): RunUpdate => ({
 
 describe('runs state', () => {
   it('loads, then follows run-changed, run-update and run-deleted events', async () => {
-    setTransport(fakeTransport({ 'runs.list': () => [summary(1), summary(2)] }));
+    setTransport(fakeTransport({ 'runs.list': () => [runSummary(1), runSummary(2)] }));
     const runs = new RunsState();
     await runs.load();
     expect(runs.items.map((r) => r.id)).toEqual([1, 2]);
 
-    runs.handle({ type: 'run-changed', run: summary(3, { status: 'running' }) });
-    runs.handle({ type: 'run-changed', run: summary(1, { status: 'running' }) });
+    runs.handle({ type: 'run-changed', run: runSummary(3, { status: 'running' }) });
+    runs.handle({ type: 'run-changed', run: runSummary(1, { status: 'running' }) });
     expect(runs.items.map((r) => [r.id, r.status])).toEqual([
       [3, 'running'],
       [1, 'running'],
@@ -84,23 +60,32 @@ describe('runs state', () => {
       fakeTransport({
         'runs.list': () => {
           if (fail) throw new ApiError('unreachable', 'The studio server does not answer.');
-          return [];
+          return [runSummary(1)];
         },
       }),
     );
     const runs = new RunsState();
     await runs.load();
-    expect(runs.error).toBe('The studio server does not answer.');
+    expect(runs).toMatchObject({
+      error: 'The studio server does not answer.',
+      loaded: false,
+      loading: false,
+    });
     fail = false;
     await runs.load();
-    expect(runs.error).toBeNull();
+    expect(runs).toMatchObject({ error: null, loaded: true, loading: false });
+    // A failed reload keeps the runs already shown beside its message.
+    fail = true;
+    await runs.load();
+    expect(runs.items.map((r) => r.id)).toEqual([1]);
+    expect(runs).toMatchObject({ error: 'The studio server does not answer.', loaded: true });
   });
 
   it('offers only the actions the service allows in each status, and filters by status and search', () => {
     expect(actionsFor('running')).toEqual(['pause', 'stop', 'duplicate']);
     expect(actionsFor('paused')).toContain('resume');
     expect(actionsFor('running')).not.toContain('delete');
-    const r = summary(1, { name: 'Shakespeare small', status: 'paused', tags: ['baseline'] });
+    const r = runSummary(1, { name: 'Shakespeare small', status: 'paused', tags: ['baseline'] });
     expect(matches(r, 'shakes', 'all')).toBe(true);
     expect(matches(r, 'base', 'active')).toBe(true);
     expect(matches(r, '', 'completed')).toBe(false);
@@ -133,7 +118,7 @@ describe('run name, tags, notes and metrics export', () => {
     const view = new RunViewState();
     view.id = 4;
     const detail: RunDetail = {
-      ...summary(4, { name: 'baseline', tags: ['tiny'] }),
+      ...runSummary(4, { name: 'baseline', tags: ['tiny'] }),
       config: null,
       spec: null,
       notes: 'first try',
@@ -148,7 +133,7 @@ describe('run name, tags, notes and metrics export', () => {
     new ApiError('invalid-input', `Invalid input: ${field}: ${message}`, [{ field, message }]);
 
   it('renames, and keeps the service’s reason when it refuses a name', async () => {
-    let answer: (name: string) => RunSummary = (name) => summary(4, { name, tags: ['tiny'] });
+    let answer: (name: string) => RunSummary = (name) => runSummary(4, { name, tags: ['tiny'] });
     const t = fakeTransport({ 'runs.rename': (input) => answer(input.name) });
     setTransport(t);
     const view = opened();
@@ -163,7 +148,7 @@ describe('run name, tags, notes and metrics export', () => {
     expect(await view.rename('  ')).toBe(false);
     expect(view.renameError).toBe('The name must not be empty');
     expect(view.detail?.name).toBe('depth 2');
-    answer = (name) => summary(4, { name });
+    answer = (name) => runSummary(4, { name });
     expect(await view.rename('depth 3')).toBe(true);
     expect(view.renameError).toBeNull();
   });
@@ -175,7 +160,7 @@ describe('run name, tags, notes and metrics export', () => {
         const long = input.tags.findIndex((tag) => tag.length > 50);
         if (long >= 0) throw refused(`tags.${long}`, 'must be at most 50 characters');
         inUse = [...input.tags];
-        return summary(4, { tags: [...input.tags].sort() });
+        return runSummary(4, { tags: [...input.tags].sort() });
       },
       'tags.list': () => inUse.map((name) => ({ name, runs: 1 })),
     });
@@ -195,7 +180,7 @@ describe('run name, tags, notes and metrics export', () => {
     const t = fakeTransport({
       'runs.setNotes': (input) => {
         if (fail) throw new ApiError('unreachable', 'The studio server does not answer.');
-        return summary(input.id);
+        return runSummary(input.id);
       },
     });
     setTransport(t);
@@ -265,6 +250,14 @@ describe('new run form', () => {
 });
 
 describe('datasets', () => {
+  it('loads the list the service sends', async () => {
+    setTransport(fakeTransport({ 'datasets.list': () => [{ id: 1, name: 'Sample corpus' }] as never }));
+    const state = new DatasetsState();
+    await state.load();
+    expect(state.items.map((d) => d.name)).toEqual(['Sample corpus']);
+    expect(state).toMatchObject({ loaded: true, error: null });
+  });
+
   it('uploads the files first in serve mode, then imports the returned path', async () => {
     const t = fakeTransport({
       'datasets.import': (input) => ({ id: 9, name: input.name ?? '', tokens: 10 }) as never,
