@@ -68,7 +68,6 @@ interface Replica {
 
 export class DataParallelGradients implements GradientCompute {
   readonly workers: number;
-  replicaBytes = 0;
   private readonly backend: WasmBackend;
   private readonly model: Gpt;
   private readonly optimizer: Optimizer;
@@ -83,6 +82,7 @@ export class DataParallelGradients implements GradientCompute {
   private readonly plan: { slices: [number, number][]; shards: [number, number][] };
   /** Byte offsets of the replica threads' gradient buffers, in replica order. */
   private readonly peerGrads: number[] = [];
+  private allocatedByReplicas = 0;
   private zeroNext = false;
   private lastError = '';
   private closed = false;
@@ -165,7 +165,7 @@ export class DataParallelGradients implements GradientCompute {
         rows: slices[r],
       });
       this.peerGrads.push(allocated.grads);
-      this.replicaBytes += allocated.bytes;
+      this.allocatedByReplicas += allocated.bytes;
     }
     const P = this.model.grads.length;
     const [from, to] = shards[0];
@@ -207,6 +207,10 @@ export class DataParallelGradients implements GradientCompute {
       worker.on('message', onMessage);
       worker.on('exit', onExit);
     });
+  }
+
+  get replicaBytes(): number {
+    return this.allocatedByReplicas;
   }
 
   zeroGrad(): void {
