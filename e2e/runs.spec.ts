@@ -107,6 +107,9 @@ test('a run created on the sample corpus trains live, pauses, resumes, survives 
   await snap(page, 'run-stopped');
 
   await page.getByRole('link', { name: /Runs/ }).click();
-  await expect(page.locator(`[data-run-id="${runId}"]`)).toContainText('stopped');
+  const listed = page.locator(`[data-run-id="${runId}"]`);
+  await expect(listed).toContainText('stopped');
+  // A run that is not training still shows the throughput it last reported (column 7: Tokens/s).
+  await expect(listed.locator('td').nth(6)).toHaveText(/^\d[\d.,]*k?$/);
   await snap(page, 'runs');
 });

@@ -49,6 +49,7 @@ export interface RunSummary {
   lastValLoss: number | null;
   lastTrainLoss: number | null;
   tokensSeen: number;
+  tokensPerSecond: number | null; // the throughput it last reported (smoothed); null before any
   tags: string[];
   parentRunId: number | null; // the run it was duplicated or forked from
   forkedAtStep: number | null;

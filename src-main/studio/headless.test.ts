@@ -72,6 +72,7 @@ describe('terminal runs', () => {
       name: 'from the terminal',
     });
     expect(listed.bestValLoss).not.toBeNull();
+    expect(listed.tokensPerSecond).toBeGreaterThan(0);
     expect(formatRunTable([listed])).toMatch(
       new RegExp(
         `^ID\\s+STATUS\\s+STEP\\s+BEST VAL\\s+NAME\\n${runId}\\s+completed\\s+30/30\\s+\\d+\\.\\d{4}\\s+from the terminal\\n$`,

@@ -18,6 +18,7 @@ function resetNumbersAt(store: Store, runId: number, spec: RunSpec, step: number
     bestValLoss: store.metrics.minValue(runId, 'val/loss', step),
     lastValLoss: store.metrics.lastValue(runId, 'val/loss', step),
     lastTrainLoss: store.metrics.lastValue(runId, 'train/loss', step),
+    tokensPerSecond: store.metrics.lastValue(runId, 'perf/tokens_per_second', step),
   });
 }
 

@@ -55,6 +55,16 @@ async function lossSteps(runId: number): Promise<number[]> {
   return series.points.map((p) => p.step);
 }
 
+/** The last point logged under `key`. */
+async function lastLogged(runId: number, key: string): Promise<MetricSeries['points'][number] | undefined> {
+  const [series] = (await studio.call('metrics.series', {
+    runIds: [runId],
+    keys: [key],
+    maxPoints: 100_000,
+  })) as MetricSeries[];
+  return series.points.at(-1);
+}
+
 async function checkpoints(runId: number): Promise<CheckpointInfo[]> {
   return (await studio.call('checkpoints.list', { runId })) as CheckpointInfo[];
 }
@@ -107,6 +117,13 @@ describe('a run through the service', () => {
     const done = await runReaches(studio, created.id, (r) => r.status === 'completed', 'completed');
     expect(done).toMatchObject({ step: 240, stopReason: 'completed', totalSteps: 240 });
     expect(done.bestValLoss).not.toBeNull();
+    // The finished run keeps the throughput it reported last, for the runs table.
+    expect(Number.isFinite(done.tokensPerSecond)).toBe(true);
+    expect(done.tokensPerSecond).toBeGreaterThan(0);
+    expect(await lastLogged(created.id, 'perf/tokens_per_second')).toEqual({
+      step: 240,
+      value: done.tokensPerSecond,
+    });
 
     // One curve: every logged step once, in order, across the cut.
     const steps = await lossSteps(created.id);

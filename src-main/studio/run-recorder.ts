@@ -55,13 +55,17 @@ export class RunRecorder {
     const update = emptyUpdate();
     const points: NewPoint[] = [];
     store.transaction(() => {
-      let progressed = false;
+      // The run's row keeps the last finite loss and throughput of the batch, the same values
+      // history.ts reads back from the metrics when it cuts the run's history.
+      let loss: number | null = null;
+      let tokensPerSecond: number | null = null;
       for (const e of events) {
         switch (e.kind) {
           case 'progress':
             points.push(...progressPoints(e));
             update.progress = progressInfo(e);
-            progressed = true;
+            loss = update.progress.loss ?? loss;
+            tokensPerSecond = update.progress.tokensPerSecond ?? tokensPerSecond;
             break;
           case 'eval':
             points.push(...evalPoints(e));
@@ -102,7 +106,8 @@ export class RunRecorder {
       }
       store.metrics.insert(runId, points);
       const p = update.progress;
-      if (progressed && p !== null) store.runs.setProgress(runId, p.step, p.tokensSeen, p.loss);
+      if (p !== null)
+        store.runs.setProgress(runId, { step: p.step, tokensSeen: p.tokensSeen, loss, tokensPerSecond });
     });
     update.metrics = groupPoints(points);
     return update;

@@ -2,6 +2,7 @@
 // schema is a new numbered file added to the end of this list.
 
 import init from './0001__init.sql?raw';
+import runTokensPerSecond from './0002__run_tokens_per_second.sql?raw';
 
 export interface Migration {
   version: number;
@@ -9,4 +10,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'init', sql: init }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'init', sql: init },
+  { version: 2, name: 'run_tokens_per_second', sql: runTokensPerSecond },
+];

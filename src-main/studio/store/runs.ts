@@ -1,7 +1,7 @@
 // The runs table: a run's config, where it is in its life (status, step, queue position, the
 // checkpoint it starts from), its headline numbers, and the process training it.
 
-import type { RunConfig, RunFilter, RunStatus, RunSummary } from '../../api';
+import type { ProgressInfo, RunConfig, RunFilter, RunStatus, RunSummary } from '../../api';
 import type { RunSpec } from '../../../src-worker/train/setup';
 import type { Db } from '../db';
 import { finiteOrNull, nowIso, parseJson } from './sql-values';
@@ -59,6 +59,7 @@ interface RunRow {
   best_val_loss: number | null;
   last_val_loss: number | null;
   last_train_loss: number | null;
+  last_tokens_per_second: number | null;
   notes: string;
   parent_run_id: number | null;
   forked_at_step: number | null;
@@ -143,7 +144,9 @@ export class RunsRepo {
     );
     this.progressStmt = db.prepare(
       `UPDATE runs SET step = @step, tokens_seen = @tokensSeen,
-         last_train_loss = COALESCE(@trainLoss, last_train_loss), updated_at = @now WHERE id = @id`,
+         last_train_loss = COALESCE(@trainLoss, last_train_loss),
+         last_tokens_per_second = COALESCE(@tokensPerSecond, last_tokens_per_second),
+         updated_at = @now WHERE id = @id`,
     );
     this.evalStmt = db.prepare(
       `UPDATE runs SET last_val_loss = @valLoss,
@@ -156,7 +159,8 @@ export class RunsRepo {
     );
     this.resetStmt = db.prepare(
       `UPDATE runs SET step = @step, tokens_seen = @tokensSeen, best_val_loss = @bestValLoss,
-         last_val_loss = @lastValLoss, last_train_loss = @lastTrainLoss, updated_at = @now WHERE id = @id`,
+         last_val_loss = @lastValLoss, last_train_loss = @lastTrainLoss,
+         last_tokens_per_second = @tokensPerSecond, updated_at = @now WHERE id = @id`,
     );
     this.enqueueStmt = db.prepare(
       `UPDATE runs SET status = 'queued', resume_checkpoint_id = @checkpointId,
@@ -232,8 +236,16 @@ export class RunsRepo {
     });
   }
 
-  setProgress(id: number, step: number, tokensSeen: number, trainLoss: number | null): void {
-    this.progressStmt.run({ id, step, tokensSeen, trainLoss: finiteOrNull(trainLoss), now: nowIso() });
+  /** Where a run is; a loss or throughput that is null (not finite) keeps the last one stored. */
+  setProgress(id: number, p: Pick<ProgressInfo, 'step' | 'tokensSeen' | 'loss' | 'tokensPerSecond'>): void {
+    this.progressStmt.run({
+      id,
+      step: p.step,
+      tokensSeen: p.tokensSeen,
+      trainLoss: finiteOrNull(p.loss),
+      tokensPerSecond: finiteOrNull(p.tokensPerSecond),
+      now: nowIso(),
+    });
   }
 
   setEval(id: number, valLoss: number): void {
@@ -254,6 +266,7 @@ export class RunsRepo {
       bestValLoss: number | null;
       lastValLoss: number | null;
       lastTrainLoss: number | null;
+      tokensPerSecond: number | null;
     },
   ): void {
     this.resetStmt.run({ id, ...n, now: nowIso() });
@@ -307,6 +320,7 @@ function toRecord(row: RunRow): RunRecord {
     lastValLoss: row.last_val_loss,
     lastTrainLoss: row.last_train_loss,
     tokensSeen: row.tokens_seen,
+    tokensPerSecond: row.last_tokens_per_second,
     tags: parseJson<string[]>(row.tags),
     parentRunId: row.parent_run_id,
     forkedAtStep: row.forked_at_step,
@@ -342,6 +356,7 @@ export function runSummary(r: RunRecord): RunSummary {
     lastValLoss: r.lastValLoss,
     lastTrainLoss: r.lastTrainLoss,
     tokensSeen: r.tokensSeen,
+    tokensPerSecond: r.tokensPerSecond,
     tags: r.tags,
     parentRunId: r.parentRunId,
     forkedAtStep: r.forkedAtStep,

@@ -1,17 +1,24 @@
 // The store's repositories: metric batches, downsampling that keeps every bucket's extremes (so
-// spikes survive), cutting and forking history, checkpoints' best flag, tags and settings.
+// spikes survive), cutting and forking history, checkpoints' best flag, a run's last throughput
+// (and the migration that added it to older databases), tags and settings.
 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../api';
+import type { ProgressEvent } from '../../../src-worker/train/events';
+import { openDatabase, schemaVersion } from '../db';
 import { exportMetrics } from '../export-metrics';
 import { cutHistory, forkRun } from '../history';
+import { MIGRATIONS } from '../migrations';
+import { RunRecorder } from '../run-recorder';
 import { tempDir } from '../test-support/fixtures';
-import { Store } from './index';
+import { runSummary, Store } from './index';
 import type { RunRecord } from './index';
 
 let dir: { path: string; remove: () => void };
 let store: Store;
+
+const settings = { maxConcurrentRuns: 1, defaultBackend: 'ts' as const, heartbeatTimeoutSeconds: 60 };
 
 const spec = {
   data: { kind: 'path' as const, path: '/corpus.txt' },
@@ -38,11 +45,7 @@ function newRun(name = 'r'): RunRecord {
 
 beforeEach(() => {
   dir = tempDir('store');
-  store = Store.open(join(dir.path, 'studio.db'), {
-    maxConcurrentRuns: 1,
-    defaultBackend: 'ts',
-    heartbeatTimeoutSeconds: 60,
-  });
+  store = Store.open(join(dir.path, 'studio.db'), settings);
 });
 afterEach(() => {
   store.close();
@@ -135,6 +138,7 @@ describe('history', () => {
         store.metrics.insert(run.id, [
           { key: 'train/loss', step, value: 10 - step / 100 },
           { key: 'val/loss', step, value: 11 - step / 100 },
+          { key: 'perf/tokens_per_second', step, value: 1000 + step },
         ]);
         if (step % 10 === 0) {
           store.events.insert(run.id, {
@@ -157,7 +161,12 @@ describe('history', () => {
           });
         }
       }
-      store.runs.setProgress(run.id, upTo, upTo * 64, 10 - upTo / 100);
+      store.runs.setProgress(run.id, {
+        step: upTo,
+        tokensSeen: upTo * 64,
+        loss: 10 - upTo / 100,
+        tokensPerSecond: 1000 + upTo,
+      });
     });
   }
 
@@ -174,7 +183,13 @@ describe('history', () => {
     expect(store.checkpoints.list(run.id).map((c) => c.step)).toEqual([10, 20, 30, 40]);
     expect(store.checkpoints.list(run.id).find((c) => c.best)?.step).toBe(40);
     const after = store.runs.get(run.id) as RunRecord;
-    expect(after).toMatchObject({ step: 40, tokensSeen: 40 * 64, status: 'queued', lastTrainLoss: 9.6 });
+    expect(after).toMatchObject({
+      step: 40,
+      tokensSeen: 40 * 64,
+      status: 'queued',
+      lastTrainLoss: 9.6,
+      tokensPerSecond: 1040,
+    });
     expect(after.bestValLoss).toBeCloseTo(10.6);
   });
 
@@ -207,7 +222,9 @@ describe('history', () => {
       parentRunId: run.id,
       forkedAtStep: 30,
       step: 30,
+      tokensPerSecond: 1030,
     });
+    expect(store.runs.get(run.id)?.tokensPerSecond).toBe(1060);
     expect(fork.tags).toEqual(['baseline']);
     expect(fork.dir).toBe(join(dir.path, 'runs', String(forkId)));
     expect(store.metrics.series(forkId, 'train/loss', 1000).points).toHaveLength(30);
@@ -232,6 +249,45 @@ describe('runs, tags and settings', () => {
     expect(store.tags.list()).toEqual([{ name: 'sweep', runs: 1 }]);
   });
 
+  it("keeps a run's last finite throughput: a report without one leaves it as it was", () => {
+    const run = newRun();
+    expect(runSummary(run).tokensPerSecond).toBeNull();
+    store.runs.setProgress(run.id, { step: 10, tokensSeen: 640, loss: 3, tokensPerSecond: 900 });
+    store.runs.setProgress(run.id, { step: 20, tokensSeen: 1280, loss: 2.9, tokensPerSecond: null });
+    expect(runSummary(store.runs.get(run.id) as RunRecord)).toMatchObject({ step: 20, tokensPerSecond: 900 });
+    store.runs.setProgress(run.id, { step: 30, tokensSeen: 1920, loss: 2.8, tokensPerSecond: Infinity });
+    expect(store.runs.get(run.id)?.tokensPerSecond).toBe(900);
+    store.runs.setProgress(run.id, { step: 40, tokensSeen: 2560, loss: 2.7, tokensPerSecond: 950.5 });
+    expect(store.runs.get(run.id)?.tokensPerSecond).toBe(950.5);
+  });
+
+  it('stores the last finite throughput and loss of a batch of reports, which a cut reads back alike', () => {
+    const run = newRun();
+    const progress = (step: number, loss: number, tokensPerSecond: number): ProgressEvent => ({
+      kind: 'progress',
+      step,
+      totalSteps: 1000,
+      epoch: 0,
+      percent: step / 10,
+      etaSeconds: 1,
+      tokensSeen: step * 64,
+      tokensPerSecond,
+      stepMs: 1,
+      lr: 1e-3,
+      loss,
+      lossEma: loss,
+      gradNorm: 1,
+      clipped: false,
+      memory: { rss: 1, heapUsed: 1, heapTotal: 1, external: 1, arrayBuffers: 1, engineBuffers: 1 },
+    });
+    const recorder = new RunRecorder(store, run.id);
+    recorder.recordEvents([progress(10, 3, 800), progress(20, 2.9, 850), progress(30, NaN, NaN)]);
+    expect(store.runs.get(run.id)).toMatchObject({ step: 30, lastTrainLoss: 2.9, tokensPerSecond: 850 });
+    recorder.recordEvents([progress(40, 2.8, 900)]);
+    cutHistory(store, store.runs.get(run.id) as RunRecord, 30, () => undefined);
+    expect(store.runs.get(run.id)).toMatchObject({ step: 30, lastTrainLoss: 2.9, tokensPerSecond: 850 });
+  });
+
   it('queues runs in the order they were queued', () => {
     const a = newRun();
     const b = newRun();
@@ -253,5 +309,47 @@ describe('runs, tags and settings', () => {
       defaultBackend: 'ts',
       heartbeatTimeoutSeconds: 60,
     });
+  });
+});
+
+describe('migration 2: a run keeps its last throughput', () => {
+  it('applies to a database written at schema 1: its runs are kept and take their last logged throughput', () => {
+    const path = join(dir.path, 'schema-1.db');
+    const old = openDatabase(path, { migrations: MIGRATIONS.slice(0, 1) });
+    const insertRun = old.prepare(
+      `INSERT INTO runs (name, origin, spec, dir, status, step, total_steps, tokens_seen, last_train_loss,
+         created_at, updated_at)
+       VALUES (?, 'cli', '{}', ?, 'completed', 30, 30, 1920, 2.5, 'then', 'then')`,
+    );
+    const logged = Number(insertRun.run('before the upgrade', '/runs/1').lastInsertRowid);
+    const silent = Number(insertRun.run('never logged throughput', '/runs/2').lastInsertRowid);
+    const series = Number(
+      old.prepare(`INSERT INTO metric_series (run_id, key) VALUES (?, 'perf/tokens_per_second')`).run(logged)
+        .lastInsertRowid,
+    );
+    const point = old.prepare('INSERT INTO metrics (series_id, step, value) VALUES (?, ?, ?)');
+    point.run(series, 10, 900);
+    point.run(series, 20, 1100);
+    point.run(series, 30, null); // not finite: the one before it counts
+    old.close();
+
+    const upgraded = Store.open(path, settings);
+    try {
+      expect(schemaVersion(upgraded.db)).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
+      expect(upgraded.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(upgraded.runs.get(logged)).toMatchObject({
+        name: 'before the upgrade',
+        status: 'completed',
+        step: 30,
+        tokensSeen: 1920,
+        lastTrainLoss: 2.5,
+        tokensPerSecond: 1100,
+      });
+      expect(upgraded.runs.get(silent)?.tokensPerSecond).toBeNull();
+      upgraded.runs.setProgress(silent, { step: 30, tokensSeen: 1920, loss: 2.5, tokensPerSecond: 1200 });
+      expect(upgraded.runs.get(silent)?.tokensPerSecond).toBe(1200);
+    } finally {
+      upgraded.close();
+    }
   });
 });

@@ -50,6 +50,7 @@ export const runSummary = (id: number, over: Partial<RunSummary> = {}): RunSumma
   lastValLoss: null,
   lastTrainLoss: null,
   tokensSeen: 0,
+  tokensPerSecond: null,
   tags: [],
   parentRunId: null,
   forkedAtStep: null,

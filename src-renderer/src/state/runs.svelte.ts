@@ -1,7 +1,7 @@
-// Every run, for the Runs table: loaded once, then kept current by run events; the live progress of
-// training runs (tokens/s, ETA); search, status filter and the row actions.
+// Every run, for the Runs table: loaded once, then kept current by run events (a training run's
+// step, losses and throughput follow its progress reports); search, status filter and the row actions.
 
-import type { ProgressInfo, RunStatus, RunSummary, StudioEvent } from '../../../src-main/api';
+import type { RunStatus, RunSummary, StudioEvent } from '../../../src-main/api';
 import { transport } from './api';
 import { LoadedList } from './loaded-list.svelte';
 
@@ -53,8 +53,6 @@ export function matches(run: RunSummary, search: string, status: StatusFilter): 
 export class RunsState extends LoadedList<RunSummary> {
   search = $state('');
   status = $state<StatusFilter>('all');
-  /** The latest progress of each run training now. */
-  live = $state<Record<number, ProgressInfo>>({});
   busy = $state<Record<number, boolean>>({});
 
   get filtered(): RunSummary[] {
@@ -71,22 +69,21 @@ export class RunsState extends LoadedList<RunSummary> {
         const i = this.items.findIndex((r) => r.id === event.run.id);
         if (i >= 0) this.items[i] = event.run;
         else this.items.unshift(event.run);
-        if (!['running', 'stopping'].includes(event.run.status)) delete this.live[event.run.id];
         return;
       }
       case 'run-deleted':
         this.items = this.items.filter((r) => r.id !== event.runId);
-        delete this.live[event.runId];
         return;
       case 'run-update': {
         const progress = event.update.progress;
         if (progress === null) return;
-        this.live[event.runId] = progress;
         const run = this.items.find((r) => r.id === event.runId);
         if (run !== undefined) {
           run.step = progress.step;
           run.tokensSeen = progress.tokensSeen;
+          // A null (not finite) value keeps the last one, as the stored run does.
           if (progress.loss !== null) run.lastTrainLoss = progress.loss;
+          if (progress.tokensPerSecond !== null) run.tokensPerSecond = progress.tokensPerSecond;
         }
         for (const e of event.update.evals) {
           if (run !== undefined && e.valLoss !== null) {

@@ -48,8 +48,19 @@ describe('runs state', () => {
       step: 40,
       tokensSeen: 5120,
       lastTrainLoss: 2.5,
+      tokensPerSecond: 900,
     });
-    expect(runs.live[1]?.tokensPerSecond).toBe(900);
+    // A report without a finite loss or throughput keeps the last ones, as the stored run does.
+    const blank = { step: 41, tokensSeen: 5248, loss: null, tokensPerSecond: null } as RunUpdate['progress'];
+    runs.handle({ type: 'run-update', runId: 1, update: { ...emptyUpdate(), progress: blank } });
+    expect(runs.items.find((r) => r.id === 1)).toMatchObject({
+      step: 41,
+      lastTrainLoss: 2.5,
+      tokensPerSecond: 900,
+    });
+    // Once it ends, the row shows the throughput stored with the run.
+    runs.handle({ type: 'run-changed', run: runSummary(1, { status: 'completed', tokensPerSecond: 870 }) });
+    expect(runs.items.find((r) => r.id === 1)?.tokensPerSecond).toBe(870);
     runs.handle({ type: 'run-deleted', runId: 3 });
     expect(runs.items.map((r) => r.id)).toEqual([1, 2]);
   });
