@@ -29,6 +29,8 @@ export const Command = {
   gather: 2,
   /** Scale the thread's shard of the summed gradient by factor, then update its parameters. */
   update: 3,
+  /** Forward alone on the staged rows (evaluation): the loss, and the probabilities left in place. */
+  forward: 4,
 } as const;
 export type Command = (typeof Command)[keyof typeof Command];
 
@@ -42,7 +44,7 @@ export const Arg = {
   lr: 5,
   updateCount: 6, // the optimizer update's 1-based count t
   factor: 7,
-  /** Out: the replica's mean loss (forwardBackward) or its shard's sum of squares (gather). */
+  /** Out: the replica's mean loss (forwardBackward, forward) or its shard's sum of squares (gather). */
   result: 8,
   slots: 9,
 } as const;
@@ -79,6 +81,8 @@ export interface ReplicaAllocated {
   grads: number;
   inputs: number;
   targets: number;
+  /** Where its model leaves the probabilities of a forward with targets. */
+  probs: number;
 }
 
 /** The coordinator's second message: every replica's gradients and this thread's parameter shard. */

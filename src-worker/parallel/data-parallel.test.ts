@@ -104,6 +104,36 @@ describe('data-parallel gradients', () => {
     }
   });
 
+  it('evaluates a batch split over 3 threads as one thread does: the loss, and every position once', async () => {
+    const B = 5;
+    const local = await setup(1, B);
+    const parallel = await setup(3, B);
+    try {
+      const rng = new Rng(11);
+      const inputs = randomTokens(rng, B * T, CONFIG.vocabSize);
+      const targets = randomTokens(rng, B * T, CONFIG.vocabSize);
+      const seen = (g: GradientCompute): { loss: number; probs: number[]; targets: number[] } => {
+        const probs: number[] = [];
+        const seenTargets: number[] = [];
+        const loss = g.evaluate(inputs, targets, B, T, (p, t, n) => {
+          expect(p.length).toBe(n * CONFIG.vocabSize);
+          probs.push(...p);
+          seenTargets.push(...t.subarray(0, n));
+        });
+        return { loss, probs, targets: seenTargets };
+      };
+      const one = seen(local.gradients);
+      const three = seen(parallel.gradients);
+      expect(three.loss).toBeCloseTo(one.loss, 5);
+      expect(three.targets).toEqual([...targets]);
+      expect(three.probs).toHaveLength(B * T * CONFIG.vocabSize);
+      const worst = three.probs.reduce((m, p, i) => Math.max(m, Math.abs(p - one.probs[i])), 0);
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      await parallel.gradients.close();
+    }
+  });
+
   it('is bitwise repeatable for a given number of threads', async () => {
     const first = await setup(2, 4);
     const second = await setup(2, 4);

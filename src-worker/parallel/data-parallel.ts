@@ -63,6 +63,8 @@ interface Replica {
   args: Float64Array;
   inputs: Int32Array;
   targets: Int32Array;
+  /** Its model's output after a forward with targets: (rows, T, V) probabilities. */
+  probs: Float32Array;
   rows: [number, number]; // its slice of a micro-batch's sequences
 }
 
@@ -162,6 +164,10 @@ export class DataParallelGradients implements GradientCompute {
         args,
         inputs: heap.viewI32(allocated.inputs, size),
         targets: heap.viewI32(allocated.targets, size),
+        probs: heap.viewF32(
+          allocated.probs,
+          (slices[r][1] - slices[r][0]) * this.seqLen * this.model.config.vocabSize,
+        ),
         rows: slices[r],
       });
       this.peerGrads.push(allocated.grads);
@@ -218,27 +224,13 @@ export class DataParallelGradients implements GradientCompute {
   }
 
   accumulate(inputs: Int32Array, targets: Int32Array, B: number, T: number, lossWeight: number): number {
-    if (B !== this.batchSize || T !== this.seqLen) {
-      throw new RangeError(
-        `data-parallel step of ${B}×${T} tokens; the replicas were planned for ${this.batchSize}×${this.seqLen}`,
-      );
-    }
     const zero = this.zeroNext ? 1 : 0;
     this.zeroNext = false;
+    this.stage(inputs, targets, B, T, Command.forwardBackward);
     for (const replica of this.replicas) {
-      const [first, end] = replica.rows;
-      const rows = end - first;
-      // A plain copy: no views are made in a step.
-      for (let i = 0, j = first * T; i < rows * T; i++, j++) {
-        replica.inputs[i] = inputs[j];
-        replica.targets[i] = targets[j];
-      }
-      const a = replica.args;
-      a[Arg.command] = Command.forwardBackward;
-      a[Arg.rows] = rows;
-      a[Arg.seqLen] = T;
-      a[Arg.lossWeight] = (lossWeight * rows) / B;
-      a[Arg.zero] = zero;
+      const rows = replica.rows[1] - replica.rows[0];
+      replica.args[Arg.lossWeight] = (lossWeight * rows) / B;
+      replica.args[Arg.zero] = zero;
     }
     const own = this.ownRows;
     let loss = 0;
@@ -251,6 +243,59 @@ export class DataParallelGradients implements GradientCompute {
     } finally {
       this.finish();
     }
+    return loss + this.replicaLosses(B);
+  }
+
+  evaluate(
+    inputs: Int32Array,
+    targets: Int32Array,
+    B: number,
+    T: number,
+    observe: (probs: Float32Array, targets: Int32Array, n: number) => void,
+  ): number {
+    this.stage(inputs, targets, B, T, Command.forward);
+    const own = this.ownRows;
+    let loss = 0;
+    this.begin();
+    try {
+      loss = (this.model.forward(inputs, targets, own, T) * own) / B;
+      observe(this.model.outputs(), targets, own * T);
+    } finally {
+      this.finish();
+    }
+    // Evaluation is not a training step: views of each replica's slice may be made here.
+    for (const replica of this.replicas) {
+      const [first, end] = replica.rows;
+      observe(replica.probs, targets.subarray(first * T, end * T), (end - first) * T);
+    }
+    return loss + this.replicaLosses(B);
+  }
+
+  /** Copies each replica's rows of the batch into its staging buffers and sets its command. */
+  private stage(inputs: Int32Array, targets: Int32Array, B: number, T: number, command: Command): void {
+    if (B !== this.batchSize || T !== this.seqLen) {
+      throw new RangeError(
+        `data-parallel step of ${B}×${T} tokens; the replicas were planned for ${this.batchSize}×${this.seqLen}`,
+      );
+    }
+    for (const replica of this.replicas) {
+      const [first, end] = replica.rows;
+      const rows = end - first;
+      // A plain copy: no views are made in a step.
+      for (let i = 0, j = first * T; i < rows * T; i++, j++) {
+        replica.inputs[i] = inputs[j];
+        replica.targets[i] = targets[j];
+      }
+      const a = replica.args;
+      a[Arg.command] = command;
+      a[Arg.rows] = rows;
+      a[Arg.seqLen] = T;
+    }
+  }
+
+  /** The replicas' share of the batch's mean loss, in replica order. */
+  private replicaLosses(B: number): number {
+    let loss = 0;
     for (const replica of this.replicas) {
       loss += (replica.args[Arg.result] * (replica.rows[1] - replica.rows[0])) / B;
     }

@@ -39,6 +39,7 @@ async function serve(): Promise<void> {
     grads: model.grads.byteOffset,
     inputs: inputs.byteOffset,
     targets: targets.byteOffset,
+    probs: model.outputs().byteOffset,
   });
 
   const [connect] = (await once(port, 'message')) as [ReplicaConnect];
@@ -65,6 +66,10 @@ async function serve(): Promise<void> {
           if (args[Arg.zero] !== 0) model.zeroGrad();
           args[Arg.result] = model.forward(inputs, targets, args[Arg.rows], args[Arg.seqLen]);
           model.backward(args[Arg.lossWeight]);
+          break;
+        }
+        case Command.forward: {
+          args[Arg.result] = model.forward(inputs, targets, args[Arg.rows], args[Arg.seqLen]);
           break;
         }
         case Command.gather: {

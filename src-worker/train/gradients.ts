@@ -17,6 +17,17 @@ export interface GradientCompute {
    * Called once per micro-batch of gradient accumulation.
    */
   accumulate(inputs: Int32Array, targets: Int32Array, B: number, T: number, lossWeight: number): number;
+  /**
+   * A forward pass without gradients (evaluation): returns the batch's mean loss and shows
+   * `observe` each part's probabilities with its targets (n positions each).
+   */
+  evaluate(
+    inputs: Int32Array,
+    targets: Int32Array,
+    B: number,
+    T: number,
+    observe: (probs: Float32Array, targets: Int32Array, n: number) => void,
+  ): number;
   /** Makes `model.grads` hold the whole step's gradient; returns its squared L2 norm. */
   gather(): number;
   /** Multiplies the gradient by `factor` (the clip; 1 leaves it) and applies one optimizer update. */
@@ -43,6 +54,18 @@ export class LocalGradients implements GradientCompute {
   accumulate(inputs: Int32Array, targets: Int32Array, B: number, T: number, lossWeight: number): number {
     const loss = this.model.forward(inputs, targets, B, T);
     this.model.backward(lossWeight);
+    return loss;
+  }
+
+  evaluate(
+    inputs: Int32Array,
+    targets: Int32Array,
+    B: number,
+    T: number,
+    observe: (probs: Float32Array, targets: Int32Array, n: number) => void,
+  ): number {
+    const loss = this.model.forward(inputs, targets, B, T);
+    observe(this.model.outputs(), targets, B * T);
     return loss;
   }
 

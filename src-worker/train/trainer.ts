@@ -175,9 +175,9 @@ export class Trainer {
     const topK = Math.min(5, V);
     const acc = new ClassificationAccumulator({ V, topK: [topK], confusionTokens: this.confusionTokens });
     let lossSum = 0;
+    const count = (probs: Float32Array, targets: Int32Array, n: number): void => acc.add(probs, targets, n);
     for (const batch of this.valBatches) {
-      lossSum += this.model.forward(batch.inputs, batch.targets, B, T);
-      acc.add(this.model.outputs(), batch.targets, B * T);
+      lossSum += this.gradients.evaluate(batch.inputs, batch.targets, B, T, count);
     }
     const valLoss = lossSum / this.valBatches.length;
     const prf = acc.precisionRecallF1();
