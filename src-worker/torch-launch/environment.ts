@@ -3,6 +3,7 @@
 // time-out, so the Compute card, the CLI and the launcher say the same thing before a run starts.
 
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface TorchEnvironmentReport {
   python: string;
@@ -59,6 +60,13 @@ export function probeTorchEnvironment(
   program: string,
   timeoutMs = ENV_TIMEOUT_MS,
 ): Promise<TorchEnvironment> {
+  if (!existsSync(program)) {
+    return Promise.resolve({
+      ok: false,
+      python,
+      summary: `not found: the engine program is missing at ${program}; reinstall the app, or use a complete checkout.`,
+    });
+  }
   return new Promise((resolve) => {
     execFile(python, [program, 'env'], { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
       const fail = (why: string): void =>

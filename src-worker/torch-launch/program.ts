@@ -17,9 +17,8 @@ function candidates(): string[] {
   // Electron sets resourcesPath in a packaged app (and to its own folder when run unpackaged).
   const resources = (process as { resourcesPath?: string }).resourcesPath;
   if (resources !== undefined) out.push(join(resources, 'pytorch', TORCH_PROGRAM_NAME));
-  // out/engine/*.js and out/main/*.js → the repository; src-worker/torch-launch/*.ts → its sibling.
+  // Two folders up is the repository from out/engine/*.js, out/main/*.js and src-worker/torch-launch/*.ts.
   out.push(fileURLToPath(new URL(`../../src-worker/pytorch/${TORCH_PROGRAM_NAME}`, import.meta.url)));
-  out.push(fileURLToPath(new URL(`../pytorch/${TORCH_PROGRAM_NAME}`, import.meta.url)));
   return out;
 }
 
