@@ -2,7 +2,7 @@
 // weights, the same events and checkpoints. Runs where /usr/bin/python3 imports torch.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,9 +12,7 @@ import { trainTokenizer } from '../data/train-tokenizer';
 import { createBackend } from '../math/backends';
 import { Gpt } from '../model/gpt';
 import type { WorkerEvent } from '../protocol';
-import type { TrainConfig } from '../train/config';
 import { loadText } from '../train/setup';
-import type { RunSpec } from '../train/setup';
 import { Rng } from '../util/rng';
 import {
   PROGRAM,
@@ -27,36 +25,6 @@ import {
 
 const missing = torchMissing();
 if (missing !== null) console.warn(`Skipping the PyTorch engine tests: ${missing}.`);
-
-/** A micro run on the built-in sample corpus: seconds on two cores. */
-export function microSpec(train: Partial<TrainConfig> = {}): RunSpec {
-  const steps = train.steps ?? 8;
-  return {
-    data: { kind: 'sample', seed: 3 },
-    tokenizer: { kind: 'char' },
-    model: { nLayer: 2, nHead: 2, nEmbd: 32, contextLength: 16 },
-    backend: 'wasm',
-    threads: 1,
-    train: {
-      batchSize: 5,
-      seqLen: 16,
-      gradAccumSteps: 2,
-      steps,
-      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-      schedule: { kind: 'cosine', lr: 3e-3, minLr: 3e-4, warmupSteps: 2, totalSteps: steps },
-      clipNorm: 1,
-      evalEvery: 4,
-      evalBatches: 2,
-      earlyStopping: null,
-      maxBadSteps: 3,
-      logEvery: 2,
-      histogramEvery: 4,
-      seed: 42,
-      valFraction: 0.1,
-      ...train,
-    },
-  };
-}
 
 function python(args: string[]): string {
   const r = spawnSync(PYTHON, [PROGRAM, ...args], { encoding: 'utf8' });
@@ -119,5 +87,55 @@ describe.skipIf(missing !== null)('PyTorch engine program', () => {
     expect(stopped.done.reason).toBe('completed');
     const kinds = new Set(trainingEvents(events).map((e) => e.kind));
     expect([...kinds].sort()).toEqual(['eval', 'gradients', 'histogram', 'progress']);
+  });
+});
+
+describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
+  it('pauses with a checkpoint, saves on request, resumes and stops, acknowledging each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'torch-commands-'));
+    const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
+    const [rank] = await startRun(job.path, 1);
+    const send = (cmd: object): boolean => rank.child.stdin.write(JSON.stringify(cmd) + '\n');
+    const state = (name: string, ack: number) => (e: WorkerEvent) =>
+      e.type === 'state' && e.state === name && e.acks.includes(ack);
+
+    await waitForEvent(rank, (e) => e.type === 'state' && e.state === 'running');
+    send({ type: 'pause', requestId: 1 });
+    const paused = await waitForEvent(rank, state('paused', 1));
+    const pauseCheckpoint = rank.events.find((e) => e.type === 'checkpoint-written');
+    expect(pauseCheckpoint).toMatchObject({ trigger: 'pause', checkpoint: { step: (paused as { step: number }).step } });
+
+    send({ type: 'resume', requestId: 2 });
+    await waitForEvent(rank, state('running', 2));
+    send({ type: 'checkpoint', requestId: 3 });
+    await waitForEvent(rank, (e) => e.type === 'checkpoint-written' && e.trigger === 'manual');
+    await waitForEvent(rank, (e) => e.type === 'state' && e.acks.includes(3));
+    send({ type: 'stop', requestId: 4 });
+    await waitForEvent(rank, state('stopping', 4));
+    expect(await rank.exited).toBe(0);
+    const last = rank.events.at(-1);
+    expect(last).toMatchObject({ type: 'stopped', done: { reason: 'stopped' } });
+    const written = rank.events.filter((e) => e.type === 'checkpoint-written');
+    expect(written.at(-1)).toMatchObject({ trigger: 'stop' });
+  });
+
+  it('saves and exits when stdin closes (the studio went away)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'torch-eof-'));
+    const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
+    const [rank] = await startRun(job.path, 1);
+    await waitForEvent(rank, (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'));
+    rank.child.stdin.end();
+    expect(await rank.exited).toBe(0);
+    expect(rank.events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'stopped' } });
+    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({ trigger: 'stop' });
+  });
+
+  it('refuses a bad job file with exit code 2 and a message naming the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'torch-badjob-'));
+    const path = join(dir, 'job.json');
+    writeFileSync(path, JSON.stringify({ protocolVersion: 1, runId: 'x', modelConfig: { vocabSize: 'many' } }));
+    const r = spawnSync(PYTHON, [PROGRAM, 'train', '--job', path], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('modelConfig.vocabSize');
   });
 });

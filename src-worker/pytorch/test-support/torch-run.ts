@@ -13,6 +13,7 @@ import { trainTokenizer } from '../../data/train-tokenizer';
 import type { WorkerEvent, CheckpointPolicy } from '../../protocol';
 import { loadText } from '../../train/setup';
 import type { RunSpec } from '../../train/setup';
+import type { TrainConfig } from '../../train/config';
 import { APP_VERSION } from '../../version';
 
 export const PYTHON = '/usr/bin/python3';
@@ -42,6 +43,36 @@ export interface WrittenJob {
   vocabSize: number;
   trainTokens: number;
   valTokens: number;
+}
+
+/** A micro run on the built-in sample corpus: seconds on two cores. */
+export function microSpec(train: Partial<TrainConfig> = {}): RunSpec {
+  const steps = train.steps ?? 8;
+  return {
+    data: { kind: 'sample', seed: 3 },
+    tokenizer: { kind: 'char' },
+    model: { nLayer: 2, nHead: 2, nEmbd: 32, contextLength: 16 },
+    backend: 'wasm',
+    threads: 1,
+    train: {
+      batchSize: 5,
+      seqLen: 16,
+      gradAccumSteps: 2,
+      steps,
+      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
+      schedule: { kind: 'cosine', lr: 3e-3, minLr: 3e-4, warmupSteps: 2, totalSteps: steps },
+      clipNorm: 1,
+      evalEvery: 4,
+      evalBatches: 2,
+      earlyStopping: null,
+      maxBadSteps: 3,
+      logEvery: 2,
+      histogramEvery: 4,
+      seed: 42,
+      valFraction: 0.1,
+      ...train,
+    },
+  };
 }
 
 /** The launcher's work for one run: tokenize and split as the built-in engine, write the files. */
