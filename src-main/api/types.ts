@@ -80,7 +80,7 @@ export interface CheckpointInfo {
   finite: boolean;
   best: boolean;
   pinned: boolean; // kept whatever the retention policy says (pins.json beside the checkpoints)
-  trigger: string; // periodic, best, pause, stop, final, found (registered from the folder)
+  trigger: string; // periodic, best, pause, stop, final, manual, found (registered from the folder)
   createdAt: string;
 }
 
