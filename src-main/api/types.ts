@@ -238,6 +238,14 @@ export interface SystemInfo {
 
 export type SettingsInfo = Settings;
 
+/** The PyTorch engine's environment as the check found it, with the Settings' interpreter. */
+export interface TorchEngineInfo {
+  available: boolean;
+  python: string; // the interpreter asked
+  summary: string; // "PyTorch 1.13.1 · CPU · gloo", or "not found: …, install …"
+  devices: { cuda: string[]; mps: boolean };
+}
+
 /** What decided the data folder a start opened: --data-dir, $CRYSTALLINE_DATA_DIR, the Settings choice, or none. */
 export type DataFolderSource = 'flag' | 'env' | 'chosen' | 'default';
 

@@ -108,3 +108,26 @@ export function checkTorchEnvironment(
   cache.set(key, probe);
   return probe;
 }
+
+/** Why `python` cannot serve as the engine's interpreter (it does not exist or does not run), or null. */
+export function interpreterProblem(python: string, timeoutMs = 15_000): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(
+      python,
+      ['-c', 'import sys; print(sys.version_info[0])'],
+      { timeout: timeoutMs, encoding: 'utf8' },
+      (err, stdout) => {
+        if (err === null) {
+          resolve(stdout.trim() === '3' ? null : `${python} is not Python 3`);
+          return;
+        }
+        const e = err as NodeJS.ErrnoException & { killed?: boolean };
+        if (e.code === 'ENOENT')
+          resolve(`there is no program "${python}" (give a name on PATH, e.g. python3, or a full path)`);
+        else if (e.code === 'EACCES') resolve(`${python} cannot be run (it is not executable)`);
+        else if (e.killed === true) resolve(`${python} did not answer within ${timeoutMs / 1000} s`);
+        else resolve(`${python} does not run Python code (${err.message.split('\n')[0]})`);
+      },
+    );
+  });
+}
