@@ -100,7 +100,8 @@ export type WorkerCommand =
 /** A training worker's state. `preparing`: reading the corpus and building the model. */
 export type TrainState = 'preparing' | 'running' | 'paused' | 'stopping';
 
-export type CheckpointTrigger = 'periodic' | 'best' | 'pause' | 'stop' | 'final';
+/** Why a checkpoint was written; 'manual': the PyTorch engine's `checkpoint` command (PROTOCOL.md). */
+export type CheckpointTrigger = 'periodic' | 'best' | 'pause' | 'stop' | 'final' | 'manual';
 
 export interface WrittenCheckpoint {
   path: string;

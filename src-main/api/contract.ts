@@ -29,6 +29,7 @@ import type {
   SampleInfo,
   SettingsInfo,
   SystemInfo,
+  TorchEngineInfo,
   ValidationReport,
   VerifyReport,
 } from './types';
@@ -206,6 +207,11 @@ export const methods = {
   'settings.get': { input: z.strictObject({}), result: returns<SettingsInfo>() },
   'settings.update': { input: settingsSchema.partial(), result: returns<SettingsInfo>() },
   'system.info': { input: z.strictObject({}), result: returns<SystemInfo>() },
+  /** The PyTorch engine's environment check with the Settings' interpreter (cached; fresh: ask again). */
+  'engines.pytorch': {
+    input: z.strictObject({ fresh: z.boolean().optional() }),
+    result: returns<TorchEngineInfo>(),
+  },
   'dataFolder.get': { input: z.strictObject({}), result: returns<DataFolderInfo>() },
   'dataFolder.choose': {
     input: z.strictObject({

@@ -8,6 +8,7 @@ import type { ModelConfig } from '../../src-worker/model/config';
 import { engineMemory, parameterCount } from '../../src-worker/model/layout';
 import { replicaBytes } from '../../src-worker/parallel/replica-memory';
 import { validateTrainConfig } from '../../src-worker/train/validate';
+import { engineProblems } from './engine-rules';
 import { problemsOf } from './errors';
 import type { FieldProblem } from './errors';
 import { runConfigSchema } from './schemas';
@@ -47,6 +48,7 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
     });
   }
 
+  problems.push(...engineProblems(config));
   if ((config.threads ?? 1) > 1 && config.backend !== 'wasm') {
     problems.push({
       field: 'threads',

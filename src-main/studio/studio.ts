@@ -13,6 +13,7 @@ import { RunManager } from './run-manager';
 import { checkpointHandlers } from './services/checkpoints';
 import type { StudioContext } from './services/context';
 import { datasetHandlers } from './services/datasets';
+import { engineHandlers } from './services/engines';
 import { Generations } from './services/generation';
 import { metricHandlers } from './services/metrics';
 import { runHandlers } from './services/runs';
@@ -81,6 +82,7 @@ export class Studio {
       ...checkpointHandlers(ctx),
       ...generations.handlers,
       ...settingsHandlers(ctx, options.dataFolder),
+      ...engineHandlers(ctx),
     };
   }
 
