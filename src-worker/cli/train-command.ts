@@ -16,6 +16,7 @@ import type { PreparedRun, RunSpec } from '../train/setup';
 import { UsageError } from './errors';
 import type { CliExtensions, RunRecorderHooks } from './extensions';
 import { formatDuration, jsonLine } from './format';
+import { RemoteControl } from './remote-control';
 import type { TrainOptions } from './train-options';
 import { addTrainOptions, RESUME_OPTIONS, runSpecFromOptions, threadsFor } from './train-options';
 
@@ -165,9 +166,34 @@ async function train(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The studio's Pause, Resume and Stop reach a recorded run between steps.
+  const remote =
+    recorder === null
+      ? null
+      : new RemoteControl(recorder, {
+          step: () => trainer.step,
+          pause: async () => {
+            if (savedStep !== trainer.step) await save(null);
+          },
+          requestStop: () => {
+            stop.requested = true;
+          },
+          stopRequested: () => stop.requested,
+          announce: (state, step) => {
+            if (json) process.stdout.write(jsonLine({ type: 'state', state, step }));
+            else if (state === 'paused') {
+              bar?.stop();
+              say(`Paused from the studio at step ${step}; Resume or Stop it there (Ctrl-C stops it here).`);
+            } else {
+              say(`Resumed from the studio at step ${step}.`);
+              bar?.start(spec.train.steps, step);
+            }
+          },
+        });
   const done = await runTraining(trainer, {
     onEvent,
     shouldStop: () => stop.requested,
+    ...(remote === null ? {} : { waitIfPaused: () => remote.betweenSteps() }),
     afterStep: async (r, evaluation) => {
       const periodic = r.step % opts.checkpointEvery === 0;
       const best = evaluation !== null && evaluation.best;
