@@ -15,7 +15,7 @@ import { prepareRun } from '../train/setup';
 import type { PreparedRun, RunSpec } from '../train/setup';
 import { UsageError } from './errors';
 import type { CliExtensions, RunRecorderHooks } from './extensions';
-import { formatDuration, jsonLine } from './format';
+import { finalLine, formatDuration, jsonLine } from './format';
 import { RemoteControl } from './remote-control';
 import type { TrainOptions } from './train-options';
 import { addTrainOptions, RESUME_OPTIONS, runSpecFromOptions, threadsFor } from './train-options';
@@ -82,8 +82,7 @@ async function train(
     !json && process.stderr.isTTY
       ? new cliProgress.SingleBar(
           {
-            format:
-              'train |{bar}| {value}/{total} steps | loss {loss} | val {val} | {tps} tok/s | ETA {eta_formatted}',
+            format: 'train |{bar}| {value}/{total} steps | loss {loss} | val {val} | {tps} tok/s | ETA {eta}',
             hideCursor: true,
             etaBuffer: 20,
             stream: process.stderr,
@@ -91,7 +90,8 @@ async function train(
           cliProgress.Presets.shades_classic,
         )
       : null;
-  bar?.start(spec.train.steps, trainer.step, { loss: '–', val: '–', tps: '–' });
+  // The ETA is the engine's estimate in our own format (cli-progress's own prints "4m60s").
+  bar?.start(spec.train.steps, trainer.step, { loss: '–', val: '–', tps: '–', eta: '–' });
   let lastVal = '–';
 
   const onEvent = (e: TrainingEvent): void => {
@@ -109,6 +109,7 @@ async function train(
             loss: e.lossEma.toFixed(3),
             val: lastVal,
             tps: Math.round(e.tokensPerSecond),
+            eta: formatDuration(e.etaSeconds),
           });
         else
           say(
@@ -127,7 +128,7 @@ async function train(
       case 'alert':
         bar?.stop();
         say(`${e.level}: ${e.message}`);
-        bar?.start(spec.train.steps, e.step);
+        bar?.start(spec.train.steps, e.step, { loss: '–', val: lastVal, tps: '–', eta: '–' });
         break;
       case 'gradients':
       case 'histogram':
@@ -186,7 +187,7 @@ async function train(
               say(`Paused from the studio at step ${step}; Resume or Stop it there (Ctrl-C stops it here).`);
             } else {
               say(`Resumed from the studio at step ${step}.`);
-              bar?.start(spec.train.steps, step);
+              bar?.start(spec.train.steps, step, { loss: '–', val: lastVal, tps: '–', eta: '–' });
             }
           },
         });
@@ -225,10 +226,7 @@ async function train(
     return;
   }
   say(done.message);
-  say(
-    `Final: train loss ${done.trainLoss.toFixed(4)}, validation loss ${done.valLoss.toFixed(4)} ` +
-      `(best ${done.bestValLoss.toFixed(4)}), ${Math.round(done.tokensPerSecond)} tokens/s, ${formatDuration(done.seconds)}.`,
-  );
+  say(finalLine(done));
   const latest = checkpoints?.latest();
   if (latest) say(`Checkpoint: ${latest.path}`);
   // A diverged model has nothing to show (and its logits are not finite).
