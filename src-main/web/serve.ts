@@ -43,7 +43,7 @@ export async function serveStudio(options: ServeOptions): Promise<ServeHandle> {
     const server = await startWebServer({
       backend: studio,
       rendererDir: options.rendererDir,
-      uploadDir: join(studio.layout.root, 'uploads'),
+      uploadDir: studio.layout.uploads,
       host: options.host,
       port: options.port,
       token: options.token,

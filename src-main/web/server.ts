@@ -3,13 +3,14 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StudioError } from '../api';
+import { isTextFileName } from '../studio/dataset-source';
 import type { StudioErrorCode, StudioEvent } from '../api';
 import { acceptWebSocket, CLOSE_CODE } from './websocket';
 import type { WebSocketConnection } from './websocket';
@@ -161,9 +162,8 @@ function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof StudioError) {
     sendJson(res, HTTP_STATUS_OF[err.code], { error: err.toJSON() });
   } else if (err instanceof HttpError) {
-    sendJson(res, err.status, {
-      error: { name: err.name, code: 'failed', message: err.message, problems: [] },
-    });
+    const code = err.status < 500 ? 'invalid-input' : 'failed';
+    sendJson(res, err.status, { error: { name: err.name, code, message: err.message, problems: [] } });
   } else {
     const message = err instanceof Error ? err.message : String(err);
     sendJson(res, 500, { error: { name: 'Error', code: 'failed', message, problems: [] } });
@@ -217,17 +217,32 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const parts = safeRelativePath(url.searchParams.get('path') ?? '');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxUploadBytes) throw new HttpError(413, `files over ${maxUploadBytes} bytes are refused`);
+    const name = parts.join('/');
     const dir = join(resolve(opts.uploadDir), id);
     const file = join(dir, ...parts);
-    await mkdir(join(file, '..'), { recursive: true });
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > maxUploadBytes)
-        req.destroy(new HttpError(413, `files over ${maxUploadBytes} bytes are refused`));
-    });
-    await pipeline(req, createWriteStream(file));
-    sendJson(res, 200, { result: { dir, path: file, bytes: received } });
+    try {
+      if (!isTextFileName(name)) {
+        throw new HttpError(
+          415,
+          `${name} is not a .txt or .md file; the studio trains on plain text. Save it as UTF-8 text, or leave it out.`,
+        );
+      }
+      await mkdir(join(file, '..'), { recursive: true });
+      let received = 0;
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > maxUploadBytes)
+          req.destroy(
+            new HttpError(413, `${name} is over ${maxUploadBytes} bytes; larger files are refused`),
+          );
+      });
+      await pipeline(req, createWriteStream(file));
+      sendJson(res, 200, { result: { dir, path: file, bytes: received } });
+    } catch (err) {
+      // A failed file fails its whole upload (the import will not run): nothing of it stays.
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   async function serveStatic(res: ServerResponse, url: URL, setCookie: boolean): Promise<void> {
