@@ -1,7 +1,6 @@
 // Serve mode: opens the studio service on a data folder and serves it over HTTP + WebSocket, for a
 // browser on this machine (or a headless box through an SSH tunnel). `crystalline serve` calls this.
 
-import { join } from 'node:path';
 import type { MethodName, MethodResult } from '../api';
 import { openResolved, resolveDataDir } from '../studio/data-dir';
 import { Studio } from '../studio/studio';
