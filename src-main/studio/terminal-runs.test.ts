@@ -145,12 +145,14 @@ describe('a terminal run beside an open studio', () => {
     await run.line(isStep(pausedAt + 20), 'after the resume');
 
     // Stop: a final checkpoint, the process ends, the run is stopped (never left running).
+    const listed = runReaches(s, runId, (r) => r.status === 'stopped', 'stopped in the list');
     const stopped = (await s.call('runs.stop', { id: runId })) as RunSummary;
     expect(stopped.status).toBe('stopped');
     expect(await run.exited).toBe(0);
     const done = await run.line((l) => l.done === true, 'the final line');
     expect(done.reason).toBe('stopped');
     expect(stopped.step).toBe(done.step);
+    expect((await listed).step).toBe(done.step); // the list hears of the end, too
   });
 
   it('is interrupted, never running, once its process is killed', async () => {
