@@ -77,9 +77,11 @@ test('a terminal run beside the open studio shows its steps within two seconds, 
     // When the view first showed each step the terminal printed (a step it skipped over counts
     // as shown when a later one was): recorded in the page as the text changes, without polling.
     await page.locator('.progress-head b').evaluate((el) => {
-      const seen: [number, number][] = [];
-      (globalThis as unknown as { seenSteps: [number, number][] }).seenSteps = seen;
-      new MutationObserver(() =>
+      // The specs compile without the DOM's types; the page has them.
+      type Observer = new (callback: () => void) => { observe(target: unknown, options: object): void };
+      const page = globalThis as unknown as { MutationObserver: Observer; seenSteps: [number, number][] };
+      const seen: [number, number][] = (page.seenSteps = []);
+      new page.MutationObserver(() =>
         seen.push([Date.now(), Number(el.textContent?.replace(/[^0-9]/g, ''))]),
       ).observe(el, { characterData: true, childList: true, subtree: true });
     });

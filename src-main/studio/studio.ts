@@ -14,6 +14,7 @@ import { RunManager } from './run-manager';
 import { checkpointHandlers } from './services/checkpoints';
 import type { StudioContext } from './services/context';
 import { datasetHandlers } from './services/datasets';
+import { engineHandlers } from './services/engines';
 import { Generations } from './services/generation';
 import { metricHandlers } from './services/metrics';
 import { runHandlers } from './services/runs';
@@ -85,6 +86,7 @@ export class Studio {
       ...checkpointHandlers(ctx),
       ...generations.handlers,
       ...settingsHandlers(ctx, options.dataFolder),
+      ...engineHandlers(ctx),
     };
   }
 

@@ -9,18 +9,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { StudioError } from '../api';
+import { serializeError, StudioError } from '../api';
+import type { StudioBackend, StudioErrorCode } from '../api';
 import { isTextFileName } from '../studio/dataset-source';
-import type { StudioErrorCode, StudioEvent } from '../api';
 import { acceptWebSocket, CLOSE_CODE } from './websocket';
 import type { WebSocketConnection } from './websocket';
-
-/** What the server exposes (the Studio service fits): validated calls and the event feed. */
-export interface StudioBackend {
-  /** Validates `payload` against the method's schema, then runs it; throws StudioError. */
-  call(method: string, payload: unknown): Promise<unknown>;
-  subscribe(listener: (event: StudioEvent) => void): () => void;
-}
 
 export interface WebServerOptions {
   backend: StudioBackend;
@@ -159,15 +152,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
-  if (err instanceof StudioError) {
-    sendJson(res, HTTP_STATUS_OF[err.code], { error: err.toJSON() });
-  } else if (err instanceof HttpError) {
-    const code = err.status < 500 ? 'invalid-input' : 'failed';
-    sendJson(res, err.status, { error: { name: err.name, code, message: err.message, problems: [] } });
-  } else {
-    const message = err instanceof Error ? err.message : String(err);
-    sendJson(res, 500, { error: { name: 'Error', code: 'failed', message, problems: [] } });
-  }
+  const status =
+    err instanceof StudioError ? HTTP_STATUS_OF[err.code] : err instanceof HttpError ? err.status : 500;
+  // A refused request (bad upload path, not a text file, too large) is the person's to fix.
+  const error = serializeError(err);
+  sendJson(res, status, { error: status < 500 ? { ...error, code: 'invalid-input' } : error });
 }
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {

@@ -54,27 +54,14 @@ async function importDataset(ctx: StudioContext, i: ValidInput<'datasets.import'
   ): void => ctx.emit({ type: 'dataset-import', jobId, phase, dataset: null, error });
   try {
     await checkSourceKind(source);
-    const client = ctx.workers.start((event) => {
-      if (event.type === 'dataset-progress') progress(event.phase);
-    });
-    const requestId = client.send({
-      type: 'import-dataset',
-      source: source.path,
-      tokenizer: i.tokenizer,
-      outDir: dir,
-    });
-    const reply = await client.waitFor(
-      (e) => (e.type === 'dataset-imported' || e.type === 'error') && e.requestId === requestId,
-      null,
+    const { dataset: d } = await ctx.workers.request(
+      { type: 'import-dataset', source: source.path, tokenizer: i.tokenizer, outDir: dir },
+      'dataset-imported',
       'import the dataset',
+      (event) => {
+        if (event.type === 'dataset-progress') progress(event.phase);
+      },
     );
-    if (reply.type === 'error') {
-      // What is wrong with the text (missing, empty, binary, not UTF-8, …) is the person's to fix.
-      const code = reply.error.name === 'CorpusError' ? 'invalid-input' : 'failed';
-      throw new StudioError(code, shownMessage(source, reply.error.message));
-    }
-    if (reply.type !== 'dataset-imported') throw new Error(`unexpected reply ${reply.type}`);
-    const d = reply.dataset;
     checkLongEnough(source, d.stats.characters);
     const id = ctx.store.datasets.insert({
       name: i.name ?? basename(source.shown, extname(source.shown)),
@@ -97,7 +84,11 @@ async function importDataset(ctx: StudioContext, i: ValidInput<'datasets.import'
     await rm(dir, { recursive: true, force: true });
     const message = shownMessage(source, err instanceof Error ? err.message : String(err));
     progress('failed', message);
-    throw err instanceof StudioError ? err : new StudioError('failed', message);
+    throw new StudioError(
+      err instanceof StudioError ? err.code : 'failed',
+      message,
+      err instanceof StudioError ? err.problems : [],
+    );
   } finally {
     // The dataset keeps its own copy of the text; an upload is not needed once imported or refused.
     if (source.uploadFolder !== null) await rm(source.uploadFolder, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // Settings, the data-folder choice for the next start, and what the studio knows of this machine.
 
 import { totalmem } from 'node:os';
+import { interpreterProblem } from '../../../src-worker/torch-launch/environment';
 import { APP_VERSION } from '../../../src-worker/version';
 import { StudioError } from '../../api';
 import type { DataDirResolution } from '../data-dir';
@@ -28,6 +29,14 @@ export function settingsHandlers(
   return {
     'settings.get': async () => store.settings.get(),
     'settings.update': async (patch) => {
+      if (patch.pythonPath !== undefined) {
+        const problem = await interpreterProblem(patch.pythonPath);
+        if (problem !== null) {
+          throw new StudioError('invalid-input', `Python interpreter: ${problem}.`, [
+            { field: 'pythonPath', message: problem },
+          ]);
+        }
+      }
       const settings = store.settings.update(patch);
       ctx.manager.pump(); // a higher limit starts queued runs now
       return settings;
