@@ -59,6 +59,7 @@ test('a terminal run beside the open studio shows its steps within two seconds, 
   api,
   studio,
 }) => {
+  test.setTimeout(150_000); // a second training process beside the studio, on a shared machine
   await studio.open();
   await expect(page.getByRole('heading', { name: 'Runs', exact: true })).toBeVisible();
   const known = new Set((await api('runs.list', {})).map((r) => r.id));
