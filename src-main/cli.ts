@@ -56,8 +56,8 @@ await runCli(process.argv, {
       .option('--data-dir <dir>', "the studio's data folder (default: the app's own)")
       .option('--json', 'one JSON object per run')
       .exitOverride()
-      .action((o: RunsOptions) => {
-        const runs = listRecordedRuns(o.dataDir ?? defaultDataDir());
+      .action(async (o: RunsOptions) => {
+        const runs = await listRecordedRuns(o.dataDir ?? defaultDataDir());
         if (o.json) for (const r of runs) process.stdout.write(JSON.stringify(r) + '\n');
         else
           process.stdout.write(runs.length === 0 ? 'No runs recorded yet.\n' : formatRunTable(runs) + '\n');

@@ -284,8 +284,8 @@ export type StudioEvent =
   | {
       type: 'generation';
       generationId: string;
-      text: string;
-      tokens: number;
+      text: string; // the text since the previous event
+      tokens: number; // tokens generated so far (the last event's is the total, not a per-event count)
       done: boolean;
       cancelled: boolean;
       error: string | null;

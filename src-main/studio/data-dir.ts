@@ -145,6 +145,7 @@ export interface DataDirLayout {
   database: string; // studio.db
   datasets: string; // one folder per dataset: corpus.txt, tokenizer.json
   runs: string; // one folder per run: checkpoints/
+  uploads: string; // serve mode: one folder per upload, removed once it is imported or refused
 }
 
 export function dataDirLayout(root: string): DataDirLayout {
@@ -153,6 +154,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     database: join(root, 'studio.db'),
     datasets: join(root, 'datasets'),
     runs: join(root, 'runs'),
+    uploads: join(root, 'uploads'),
   };
 }
 

@@ -39,15 +39,17 @@ afterEach(async () => {
 type Generation = Extract<StudioEvent, { type: 'generation' }>;
 
 /** Collects a generation's text until its last event. */
-function collect(generationId: string): Promise<{ text: string; last: Generation }> {
+function collect(generationId: string): Promise<{ text: string; last: Generation; counts: number[] }> {
   return new Promise((resolve) => {
     let text = '';
+    const counts: number[] = [];
     const unsubscribe = studio.subscribe((e) => {
       if (e.type !== 'generation' || e.generationId !== generationId) return;
       text += e.text;
+      counts.push(e.tokens);
       if (!e.done) return;
       unsubscribe();
-      resolve({ text, last: e });
+      resolve({ text, last: e, counts });
     });
   });
 }
@@ -170,6 +172,10 @@ describe('generation', () => {
     const cancelled = await long;
     expect(cancelled.last).toMatchObject({ done: true, cancelled: true });
     expect(cancelled.last.tokens).toBeLessThan(4096);
+    // Each event counts the tokens generated so far (a counter shows the last, never the sum).
+    expect(cancelled.counts.length).toBeGreaterThan(1);
+    expect(cancelled.counts).toEqual([...cancelled.counts].sort((a, b) => a - b));
+    expect(cancelled.last.tokens).toBe(Array.from(cancelled.text).length);
   });
 
   it('generates from the live model of a run that is training, and reports a prompt it cannot encode', async () => {

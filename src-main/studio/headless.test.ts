@@ -60,10 +60,10 @@ async function trainFromTerminal(dataDir: string, runSpec: RunSpec): Promise<num
 describe('terminal runs', () => {
   it('are recorded in the database, listed, and resumable in the studio', async () => {
     const dataDir = join(dir.path, 'data');
-    expect(listRecordedRuns(dataDir)).toEqual([]);
+    expect(await listRecordedRuns(dataDir)).toEqual([]);
     const runId = await trainFromTerminal(dataDir, spec(30));
 
-    const [listed] = listRecordedRuns(dataDir);
+    const [listed] = await listRecordedRuns(dataDir);
     expect(listed).toMatchObject({
       id: runId,
       origin: 'cli',
@@ -109,7 +109,7 @@ describe('terminal runs', () => {
       pythonPath: 'python3',
     });
     // The terminal process is another one that is alive (our parent)…
-    store.runs.setStatus(recorder.runId, { status: 'running', ownerPid: process.ppid });
+    store.runs.setStatus(recorder.runId, { status: 'running', owner: { pid: process.ppid, start: null } });
     store.close();
     let studio = await openStudio(dataDir);
     expect(((await studio.call('runs.get', { id: recorder.runId })) as RunSummary).status).toBe('running');
@@ -121,7 +121,10 @@ describe('terminal runs', () => {
       heartbeatTimeoutSeconds: 60,
       pythonPath: 'python3',
     });
-    store2.runs.setStatus(recorder.runId, { status: 'running', ownerPid: 2 ** 22 + 12345 });
+    store2.runs.setStatus(recorder.runId, {
+      status: 'running',
+      owner: { pid: 2 ** 22 + 12345, start: null },
+    });
     store2.close();
     studio = await openStudio(dataDir);
     expect(((await studio.call('runs.get', { id: recorder.runId })) as RunSummary).status).toBe(

@@ -1,17 +1,22 @@
 // Terminal runs are studio runs: `crystalline train --data-dir D` records its run, metrics and
-// checkpoints in the studio's database through a HeadlessRecorder, and `crystalline runs` lists
-// what the database holds. The terminal process owns its run while it trains (the studio leaves
-// a run alone while its owner lives, and marks it interrupted if the owner died).
+// checkpoints in the studio's database through a HeadlessRecorder, takes the pause / resume / stop
+// commands a studio sends it, and `crystalline runs` lists what the database holds. The terminal
+// process owns its run while it trains (its pid and start time are on the run's row, see
+// run-liveness.ts): a studio shows the run live and leaves it alone while that process lives, and
+// the run is interrupted once the process has ended without recording how the run ended.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import type { RunFilter, RunSummary } from '../api';
+import type { RemoteCommand } from '../../src-worker/cli/extensions';
 import type { StreamedTrainingEvent, WrittenCheckpoint } from '../../src-worker/protocol';
 import type { DoneEvent, TrainingEvent } from '../../src-worker/train/events';
 import type { RunSpec } from '../../src-worker/train/setup';
 import { checkpointDirOf, dataDirLayout, defaultDataDir, ensureDataDir } from './data-dir';
 import { cutHistory } from './history';
+import { currentProcess } from './process-identity';
+import { orphanedRuns, releaseOrphans } from './run-liveness';
 import { RunRecorder } from './run-recorder';
 import { defaultSettings, runSummary, Store } from './store';
 
@@ -42,11 +47,17 @@ export interface HeadlessRecorder {
   fail(error: unknown): void;
   /** Writes what is pending and closes the database (finish and fail call it). */
   close(): void;
+  /** Pause / resume / stop sent by a studio, not done yet (read at most every COMMAND_POLL_MS). */
+  pendingCommands(): RemoteCommand[];
+  /** The run paused (its checkpoint written) or went on, as `command` asked. */
+  onPauseState(state: 'paused' | 'running', step: number, command: RemoteCommand): void;
 }
 
 /** Events wait at most this long, or this many, before they are written. */
 const FLUSH_MS = 250;
 const FLUSH_EVENTS = 500;
+/** How often a training run looks for commands between steps (a query on an index). */
+const COMMAND_POLL_MS = 100;
 
 function openStore(dataDir: string): Store {
   const layout = ensureDataDir(dataDir);
@@ -90,7 +101,7 @@ export function recordHeadlessRun(options: HeadlessRunOptions): HeadlessRecorder
       message: null,
       stopReason: null,
       errorStack: null,
-      ownerPid: process.pid,
+      owner: currentProcess(),
       started: known === null,
     });
     recorder.lifecycle({
@@ -109,6 +120,8 @@ export function recordHeadlessRun(options: HeadlessRunOptions): HeadlessRecorder
   let pending: StreamedTrainingEvent[] = [];
   let lastFlush = Date.now();
   let closed = false;
+  let lastCommandPoll = 0;
+  let state: 'paused' | 'running' = 'running';
   const flush = (): void => {
     if (pending.length === 0 || closed) return;
     recorder.recordEvents(pending);
@@ -147,14 +160,34 @@ export function recordHeadlessRun(options: HeadlessRunOptions): HeadlessRecorder
       close();
     },
     close,
+    pendingCommands() {
+      const now = Date.now();
+      if (closed || (state === 'running' && now - lastCommandPoll < COMMAND_POLL_MS)) return [];
+      lastCommandPoll = now;
+      return store.runCommands.pending(runId);
+    },
+    onPauseState(next, step, command) {
+      if (closed) return;
+      flush(); // the studio shows every step before the pause
+      if (next === state) store.runCommands.markDone(command.id);
+      else recorder.recordPauseState(next, step, command.id);
+      state = next;
+    },
   };
 }
 
-/** The runs of a data folder (newest first) for `crystalline runs`; none when it has no database. */
-export function listRecordedRuns(dataDir: string = defaultDataDir(), filter: RunFilter = {}): RunSummary[] {
+/**
+ * The runs of a data folder (newest first) for `crystalline runs`; none when it has no database.
+ * Runs whose process has ended without recording their end are recorded as interrupted first.
+ */
+export async function listRecordedRuns(
+  dataDir: string = defaultDataDir(),
+  filter: RunFilter = {},
+): Promise<RunSummary[]> {
   if (!existsSync(dataDirLayout(dataDir).database)) return [];
   const store = openStore(dataDir);
   try {
+    await releaseOrphans(store, orphanedRuns(store));
     return store.runs.list(filter).map(runSummary);
   } finally {
     store.close();

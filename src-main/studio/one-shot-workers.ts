@@ -34,7 +34,9 @@ export class OneShotWorkers {
 
   /**
    * Sends one command to a fresh worker and resolves with its answer, the event of type `answer`;
-   * the worker's error for it becomes a `failed` StudioError. `onEvent` sees every event on the way.
+   * the worker's error for it becomes a StudioError: `invalid-input` when it is about what the person
+   * gave (a corpus that is missing, empty, binary or not UTF-8), else `failed`. `onEvent` sees every
+   * event on the way.
    */
   async request<T extends WorkerEvent['type']>(
     command: CommandInput,
@@ -49,7 +51,10 @@ export class OneShotWorkers {
       null,
       what,
     );
-    if (reply.type === 'error') throw new StudioError('failed', reply.error.message);
+    if (reply.type === 'error') {
+      const code = reply.error.name === 'CorpusError' ? 'invalid-input' : 'failed';
+      throw new StudioError(code, reply.error.message);
+    }
     return reply as Extract<WorkerEvent, { type: T }>;
   }
 

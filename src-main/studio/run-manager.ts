@@ -10,9 +10,10 @@ import { StudioError } from '../api';
 import { PROTOCOL_VERSION, unreachable } from '../../src-worker/protocol';
 import type { CheckpointPolicy, TrainCommand, TrainState, WorkerEvent } from '../../src-worker/protocol';
 import type { RunSpec } from '../../src-worker/train/setup';
-import { reconcileCheckpoints } from './checkpoint-reconcile';
 import { requireRun } from './lookups';
 import { checkpointDirOf } from './data-dir';
+import { currentProcess, ownerAlive } from './process-identity';
+import { releaseOrphans } from './run-liveness';
 import { emptyUpdate } from './monitoring';
 import { outcomeOf, RunRecorder } from './run-recorder';
 import type { Outcome } from './run-recorder';
@@ -55,17 +56,6 @@ interface ActiveRun {
   pausedAtShutdown: boolean;
 }
 
-/** Whether a process with this id exists (a run's owner after a restart). */
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return false; // this process has just started: it trains nothing yet
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The checkpoint policy of a run without a studio config (one started from a terminal). */
 function policyFor(run: RunRecord): CheckpointPolicy {
   const c = run.config?.checkpoints;
@@ -106,35 +96,11 @@ export class RunManager {
    */
   async recover(): Promise<void> {
     const { store } = this.opts;
-    for (const run of store.runs.withStatus(['running', 'stopping', 'paused', 'queued'])) {
-      if (run.ownerPid !== null && processAlive(run.ownerPid)) continue; // another process trains it
-      await reconcileCheckpoints(store, run);
-      if (run.status !== 'running' && run.status !== 'stopping') {
-        if (run.ownerPid !== null) store.runs.setStatus(run.id, { status: run.status, ownerPid: null });
-        continue;
-      }
-      const latest = store.checkpoints.latestGood(run.id);
-      const message =
-        `Interrupted at step ${run.step}: the process training it ended unexpectedly. ` +
-        (latest === null
-          ? 'It has no checkpoint yet; resuming starts it again from the beginning.'
-          : `Resuming continues from its last checkpoint, at step ${latest.step}.`);
-      store.transaction(() => {
-        store.runs.setStatus(run.id, {
-          status: 'interrupted',
-          message,
-          stopReason: 'crashed',
-          ownerPid: null,
-        });
-        new RunRecorder(store, run.id).lifecycle({
-          step: run.step,
-          level: 'warning',
-          code: 'interrupted',
-          message,
-        });
-      });
-      this.changed(run.id);
-    }
+    // This process has just started: a run recorded under its pid belonged to an earlier one.
+    const orphans = store.runs
+      .withStatus(['running', 'stopping', 'paused', 'queued'])
+      .filter((r) => r.owner === null || r.owner.pid === process.pid || !ownerAlive(r.owner));
+    for (const id of await releaseOrphans(store, orphans)) this.changed(id);
     this.pump();
   }
 
@@ -153,6 +119,11 @@ export class RunManager {
       if (next === null) return;
       this.launch(next);
     }
+  }
+
+  /** Whether this manager holds the run (training, or ending and not yet exited). */
+  trains(runId: number): boolean {
+    return this.active.has(runId);
   }
 
   isLive(runId: number): boolean {
@@ -282,7 +253,7 @@ export class RunManager {
         message: null,
         stopReason: null,
         errorStack: null,
-        ownerPid: process.pid,
+        owner: currentProcess(),
         started: run.startedAt === null,
       });
       recorder.lifecycle({
@@ -508,7 +479,7 @@ export class RunManager {
         status: outcome.status,
         message: outcome.message,
         stopReason: outcome.stopReason,
-        ownerPid: null,
+        owner: null,
       });
       a.recorder.lifecycle({
         step: a.step,

@@ -105,7 +105,7 @@ export class RunRecorder {
       store.metrics.insert(runId, points);
       const p = update.progress;
       if (p !== null)
-        store.runs.setProgress(runId, { step: p.step, tokensSeen: p.tokensSeen, loss, tokensPerSecond });
+        store.runs.setProgress(runId, { step: p.step, tokensSeen: p.tokensSeen, loss, tokensPerSecond }, p);
     });
     update.metrics = groupPoints(points);
     return update;
@@ -131,6 +131,24 @@ export class RunRecorder {
     this.store.events.insert(this.runId, { ...event, kind: 'lifecycle' });
   }
 
+  /**
+   * The run paused (its checkpoint written) or went on between steps, as `commandId` (a command
+   * from another process, see store/run-commands.ts) asked; that command is done with it.
+   */
+  recordPauseState(state: 'paused' | 'running', step: number, commandId: number | null): void {
+    this.store.transaction(() => {
+      this.store.runs.setStatus(this.runId, { status: state });
+      this.store.runs.setStep(this.runId, step);
+      this.lifecycle({
+        step,
+        level: 'info',
+        code: state === 'paused' ? 'paused' : 'resumed',
+        message: state === 'paused' ? `Paused at step ${step}.` : `Resumed at step ${step}.`,
+      });
+      if (commandId !== null) this.store.runCommands.markDone(commandId);
+    });
+  }
+
   /** The run ended by itself or on request: its final status, step and losses. */
   recordDone(done: DoneEvent, outcome: Outcome = outcomeOf(done)): void {
     this.store.transaction(() => {
@@ -139,9 +157,10 @@ export class RunRecorder {
         status: outcome.status,
         message: outcome.message,
         stopReason: outcome.stopReason,
-        ownerPid: null,
+        owner: null,
         finished: outcome.status !== 'paused',
       });
+      this.store.runCommands.markAllDone(this.runId);
       this.lifecycle({
         step: done.step,
         level: outcome.status === 'failed' ? 'error' : 'info',
@@ -166,9 +185,10 @@ export class RunRecorder {
         message,
         stopReason,
         errorStack: stack,
-        ownerPid: null,
+        owner: null,
         finished: true,
       });
+      this.store.runCommands.markAllDone(this.runId);
       this.lifecycle({ step, level: 'error', code: stopReason, message, data: { stack } });
     });
   }

@@ -7,6 +7,7 @@ import { availableParallelism, freemem } from 'node:os';
 import { dispatch, StudioError } from '../api';
 import type { StudioEvent, StudioHandlers } from '../api';
 import { ensureDataDir } from './data-dir';
+import { ExternalRuns } from './external-runs';
 import type { DataDirLayout, DataDirResolution } from './data-dir';
 import { OneShotWorkers } from './one-shot-workers';
 import { RunManager } from './run-manager';
@@ -35,12 +36,15 @@ export interface StudioOptions {
   dataFolder?: Omit<DataDirResolution, 'dataDir'>;
   /** better-sqlite3's native addon for the database, instead of node_modules' (Node's build). */
   nativeBinding?: string;
+  /** How often the database is asked whether another process (a terminal run) wrote (default 250). */
+  externalPollMs?: number;
 }
 
 export class Studio {
   readonly handlers: StudioHandlers;
   private readonly manager: RunManager;
   private readonly workers: OneShotWorkers;
+  private external: ExternalRuns | null = null;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
   private closed = false;
 
@@ -96,6 +100,13 @@ export class Studio {
     const studio = new Studio(store, layout, options);
     try {
       await studio.manager.recover();
+      studio.external = new ExternalRuns({
+        store,
+        trains: (runId) => studio.manager.trains(runId),
+        emit: (event) => studio.emit(event),
+        intervalMs: options.externalPollMs ?? 250,
+        livenessMs: 1000,
+      });
     } catch (err) {
       await studio.close();
       throw err;
@@ -119,6 +130,7 @@ export class Studio {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.external?.close();
     await this.manager.close();
     await this.workers.terminateAll();
     this.store.close();

@@ -1,7 +1,6 @@
 // Serve mode: opens the studio service on a data folder and serves it over HTTP + WebSocket, for a
 // browser on this machine (or a headless box through an SSH tunnel). `crystalline serve` calls this.
 
-import { join } from 'node:path';
 import type { MethodName, MethodResult } from '../api';
 import { openResolved, resolveDataDir } from '../studio/data-dir';
 import { Studio } from '../studio/studio';
@@ -43,7 +42,7 @@ export async function serveStudio(options: ServeOptions): Promise<ServeHandle> {
     const server = await startWebServer({
       backend: studio,
       rendererDir: options.rendererDir,
-      uploadDir: join(studio.layout.root, 'uploads'),
+      uploadDir: studio.layout.uploads,
       host: options.host,
       port: options.port,
       token: options.token,

@@ -3,7 +3,7 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { serializeError, StudioError } from '../api';
 import type { StudioBackend, StudioErrorCode } from '../api';
 import { WebSocketServer } from 'ws';
+import { isTextFileName } from '../studio/dataset-source';
 
 export interface WebServerOptions {
   backend: StudioBackend;
@@ -154,7 +155,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 function sendError(res: ServerResponse, err: unknown): void {
   const status =
     err instanceof StudioError ? HTTP_STATUS_OF[err.code] : err instanceof HttpError ? err.status : 500;
-  sendJson(res, status, { error: serializeError(err) });
+  // A refused request (bad upload path, not a text file, too large) is the person's to fix.
+  const error = serializeError(err);
+  sendJson(res, status, { error: status < 500 ? { ...error, code: 'invalid-input' } : error });
 }
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -205,17 +208,32 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const parts = safeRelativePath(url.searchParams.get('path') ?? '');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxUploadBytes) throw new HttpError(413, `files over ${maxUploadBytes} bytes are refused`);
+    const name = parts.join('/');
     const dir = join(resolve(opts.uploadDir), id);
     const file = join(dir, ...parts);
-    await mkdir(join(file, '..'), { recursive: true });
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > maxUploadBytes)
-        req.destroy(new HttpError(413, `files over ${maxUploadBytes} bytes are refused`));
-    });
-    await pipeline(req, createWriteStream(file));
-    sendJson(res, 200, { result: { dir, path: file, bytes: received } });
+    try {
+      if (!isTextFileName(name)) {
+        throw new HttpError(
+          415,
+          `${name} is not a .txt or .md file; the studio trains on plain text. Save it as UTF-8 text, or leave it out.`,
+        );
+      }
+      await mkdir(join(file, '..'), { recursive: true });
+      let received = 0;
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > maxUploadBytes)
+          req.destroy(
+            new HttpError(413, `${name} is over ${maxUploadBytes} bytes; larger files are refused`),
+          );
+      });
+      await pipeline(req, createWriteStream(file));
+      sendJson(res, 200, { result: { dir, path: file, bytes: received } });
+    } catch (err) {
+      // A failed file fails its whole upload (the import will not run): nothing of it stays.
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   async function serveStatic(res: ServerResponse, url: URL, setCookie: boolean): Promise<void> {

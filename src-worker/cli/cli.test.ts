@@ -49,6 +49,22 @@ describe('crystalline CLI', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('shows every default of `train --help` as it is typed on the command line', () => {
+    const r = cli('train', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/--tokenizer <kind>[\s\S]*?\(default: char\)/);
+    expect(r.stdout).not.toContain('{');
+  });
+
+  it('ends a terminal run with one summary line whose best is its lowest validation loss', () => {
+    const r = cli('train', ...MICRO, '--steps', '12', '--eval-every', '4', '--no-record');
+    expect(r.status).toBe(0);
+    const final = r.stderr.split('\n').find((l) => l.startsWith('Final:')) ?? '';
+    const match = /validation loss (\d+\.\d+)(?: \(best (\d+\.\d+)\)| \(the run's best\))/.exec(final);
+    expect(match, final).not.toBeNull();
+    if (match?.[2] !== undefined) expect(Number(match[2])).toBeLessThan(Number(match[1]));
+  });
+
   it('trains with --json: one object per line, the last {"done":true,…}', () => {
     const r = cli('train', ...MICRO, '--steps', '6', '--log-every', '2', '--eval-every', '3', '--json');
     expect(r.status).toBe(0);

@@ -6,7 +6,16 @@ import type { DoneEvent, TrainingEvent } from '../train/events';
 import type { SavedCheckpoint } from '../train/run-checkpoints';
 import type { RunSpec } from '../train/setup';
 
-/** Receives one training run's events and checkpoints (e.g. to keep them in a database). */
+/** A command another process (the studio's Pause, Resume or Stop) sent to this run. */
+export interface RemoteCommand {
+  id: number;
+  kind: 'pause' | 'resume' | 'stop';
+}
+
+/**
+ * Receives one training run's events and checkpoints (e.g. to keep them in a database), and hands
+ * over what others asked of the run.
+ */
 export interface RunRecorderHooks {
   /** Where checkpoints go when --out is not given. */
   readonly checkpointDir: string;
@@ -14,6 +23,10 @@ export interface RunRecorderHooks {
   onCheckpoint(saved: SavedCheckpoint, removed: readonly string[]): void;
   finish(done: DoneEvent): void;
   fail(error: unknown): void;
+  /** Commands sent to this run and not done yet, oldest first; asked between steps. */
+  pendingCommands(): RemoteCommand[];
+  /** The run paused (its checkpoint written) or went on at `step`, as `command` asked: it is done. */
+  onPauseState(state: 'paused' | 'running', step: number, command: RemoteCommand): void;
 }
 
 export interface CliExtensions {

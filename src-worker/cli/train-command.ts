@@ -19,7 +19,8 @@ import { prepareRun } from '../train/setup';
 import type { PreparedRun, RunSpec } from '../train/setup';
 import { UsageError } from './errors';
 import type { CliExtensions, RunRecorderHooks } from './extensions';
-import { formatDuration, jsonLine } from './format';
+import { finalLine, formatDuration, jsonLine } from './format';
+import { RemoteControl } from './remote-control';
 import { eventJson } from './train-json';
 import { runTorchTrainCommand } from './train-torch';
 import type { TrainOptions } from './train-options';
@@ -97,8 +98,7 @@ async function train(
     !json && process.stderr.isTTY
       ? new cliProgress.SingleBar(
           {
-            format:
-              'train |{bar}| {value}/{total} steps | loss {loss} | val {val} | {tps} tok/s | ETA {eta_formatted}',
+            format: 'train |{bar}| {value}/{total} steps | loss {loss} | val {val} | {tps} tok/s | ETA {eta}',
             hideCursor: true,
             etaBuffer: 20,
             stream: process.stderr,
@@ -106,7 +106,8 @@ async function train(
           cliProgress.Presets.shades_classic,
         )
       : null;
-  bar?.start(spec.train.steps, trainer.step, { loss: '–', val: '–', tps: '–' });
+  // The ETA is the engine's estimate in our own format (cli-progress's own prints "4m60s").
+  bar?.start(spec.train.steps, trainer.step, { loss: '–', val: '–', tps: '–', eta: '–' });
   let lastVal = '–';
 
   const onEvent = (e: TrainingEvent): void => {
@@ -124,6 +125,7 @@ async function train(
             loss: e.lossEma.toFixed(3),
             val: lastVal,
             tps: Math.round(e.tokensPerSecond),
+            eta: formatDuration(e.etaSeconds),
           });
         else
           say(
@@ -142,7 +144,7 @@ async function train(
       case 'alert':
         bar?.stop();
         say(`${e.level}: ${e.message}`);
-        bar?.start(spec.train.steps, e.step);
+        bar?.start(spec.train.steps, e.step, { loss: '–', val: lastVal, tps: '–', eta: '–' });
         break;
       case 'gradients':
       case 'histogram':
@@ -181,9 +183,34 @@ async function train(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The studio's Pause, Resume and Stop reach a recorded run between steps.
+  const remote =
+    recorder === null
+      ? null
+      : new RemoteControl(recorder, {
+          step: () => trainer.step,
+          pause: async () => {
+            if (savedStep !== trainer.step) await save(null);
+          },
+          requestStop: () => {
+            stop.requested = true;
+          },
+          stopRequested: () => stop.requested,
+          announce: (state, step) => {
+            if (json) process.stdout.write(jsonLine({ type: 'state', state, step }));
+            else if (state === 'paused') {
+              bar?.stop();
+              say(`Paused from the studio at step ${step}; Resume or Stop it there (Ctrl-C stops it here).`);
+            } else {
+              say(`Resumed from the studio at step ${step}.`);
+              bar?.start(spec.train.steps, step, { loss: '–', val: lastVal, tps: '–', eta: '–' });
+            }
+          },
+        });
   const done = await runTraining(trainer, {
     onEvent,
     shouldStop: () => stop.requested,
+    ...(remote === null ? {} : { waitIfPaused: () => remote.betweenSteps() }),
     afterStep: async (r, evaluation) => {
       const periodic = r.step % opts.checkpointEvery === 0;
       const best = evaluation !== null && evaluation.best;
@@ -215,10 +242,7 @@ async function train(
     return;
   }
   say(done.message);
-  say(
-    `Final: train loss ${done.trainLoss.toFixed(4)}, validation loss ${done.valLoss.toFixed(4)} ` +
-      `(best ${done.bestValLoss.toFixed(4)}), ${Math.round(done.tokensPerSecond)} tokens/s, ${formatDuration(done.seconds)}.`,
-  );
+  say(finalLine(done));
   const latest = checkpoints?.latest();
   if (latest) say(`Checkpoint: ${latest.path}`);
   // A diverged model has nothing to show (and its logits are not finite).

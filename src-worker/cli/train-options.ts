@@ -107,9 +107,11 @@ export function addTrainOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--sample', 'train on the built-in sample corpus').conflicts('data'))
     .option('--data <path>', 'a .txt/.md file or a folder of them (UTF-8)')
-    .option('--tokenizer <kind>', 'char, byte or bpe:N (BPE trained to N tokens)', parse.tokenizerSpec, {
-      kind: 'char',
-    } as TokenizerSpec)
+    .addOption(
+      new Option('--tokenizer <kind>', 'char, byte or bpe:N (BPE trained to N tokens)')
+        .argParser(parse.tokenizerSpec)
+        .default({ kind: 'char' } as TokenizerSpec, 'char'),
+    )
     .addOption(
       new Option('--preset <name>', 'model shape and batch size').choices(['tiny', 'small']).default('tiny'),
     )

@@ -75,7 +75,7 @@ export interface DoneEvent {
   step: number;
   trainLoss: number; // mean of the last logged window of training losses
   valLoss: number; // last validation loss (NaN if none)
-  bestValLoss: number;
+  bestValLoss: number; // the lowest validation loss of the run, this evaluation included (Infinity if none)
   tokensPerSecond: number; // over the whole run (wall time)
   seconds: number;
 }

@@ -45,6 +45,9 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks): Promise<D
   const engineBytes = trainer.engineBytes;
 
   let lastEval: EvalEvent | null = null;
+  // The lowest validation loss of the run: early stopping's best counts only scheduled evaluations
+  // that beat it by more than minDelta, so the final evaluation of a stopped run may be lower.
+  let lowestValLoss = trainer.earlyStopping.best;
   let windowLoss = 0;
   let windowSteps = 0;
   let lastWindowLoss = NaN;
@@ -71,6 +74,7 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks): Promise<D
     };
     hooks.onEvent(event);
     lastEval = event;
+    if (r.valLoss < lowestValLoss) lowestValLoss = r.valLoss;
     if (r.stop) {
       reason = 'early-stopped';
       message =
@@ -204,7 +208,7 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks): Promise<D
     step: trainer.step,
     trainLoss: windowSteps > 0 ? windowLoss / windowSteps : lastWindowLoss,
     valLoss: finalEval ? finalEval.valLoss : NaN,
-    bestValLoss: trainer.earlyStopping.best,
+    bestValLoss: lowestValLoss,
     tokensPerSecond: (trainer.tokensSeen - startTokens) / seconds,
     seconds,
   };

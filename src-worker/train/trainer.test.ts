@@ -197,6 +197,21 @@ describe.each(await availableBackends())('Trainer on the $name backend', (backen
     expect(done?.kind === 'done' && done.reason).toBe('stopped');
   });
 
+  it('reports the lowest validation loss of the run as its best, the stopped run’s final one included', async () => {
+    // minDelta 100: early stopping never counts an improvement, and the final evaluation is unscheduled.
+    const trainer = microTrainer(backend, {
+      steps: 40,
+      evalEvery: 5,
+      earlyStopping: { patience: 99, minDelta: 100 },
+    });
+    const events: TrainingEvent[] = [];
+    await runTraining(trainer, { onEvent: (e) => events.push(e), shouldStop: () => trainer.step >= 17 });
+    const losses = events.flatMap((e) => (e.kind === 'eval' ? [e.valLoss] : []));
+    expect(losses).toHaveLength(4);
+    const done = events.at(-1);
+    expect(done?.kind === 'done' && done.bestValLoss).toBe(Math.min(...losses));
+  });
+
   it('the evaluation at the planned last step counts for the best loss, even off the eval schedule', async () => {
     const trainer = microTrainer(backend, { steps: 7, evalEvery: 5 });
     const events = await collect(trainer);

@@ -9,6 +9,7 @@ import { StudioError } from '../../api';
 import type { ValidInput, VerifyReport } from '../../api';
 import { exportMetrics } from '../export-metrics';
 import { requireCheckpoint, requireRun } from '../lookups';
+import { heldElsewhere } from '../run-liveness';
 import type { HandlersOf, StudioContext } from './context';
 import { resumeRun } from './run-resume';
 
@@ -88,8 +89,8 @@ async function exportCheckpoint(
 
 async function deleteCheckpoint(ctx: StudioContext, id: number): Promise<{ deleted: true }> {
   const c = requireCheckpoint(ctx.store, id);
-  if (ctx.manager.isLive(c.runId)) {
-    // The worker's retention bookkeeping holds this file; it must not vanish under it.
+  if (ctx.manager.isLive(c.runId) || heldElsewhere(requireRun(ctx.store, c.runId))) {
+    // The trainer's retention bookkeeping holds this file; it must not vanish under it.
     throw new StudioError('conflict', 'The run is training; stop it before deleting its checkpoints.');
   }
   const users = ctx.store.checkpoints.queuedUsers(id);

@@ -7,6 +7,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { splitSizes } from '../../../src-worker/data/split';
 import { StudioError } from '../../api';
 import type { DatasetInfo, DatasetPreview, DatasetStats, ValidInput } from '../../api';
+import { checkLongEnough, checkSourceKind, datasetSource, shownMessage } from '../dataset-source';
 import { requireDataset } from '../lookups';
 import { datasetFiles } from '../run-config';
 import { datasetInfo } from '../store';
@@ -45,24 +46,26 @@ export async function readCorpusStart(dataset: DatasetRecord, count: number): Pr
 
 async function importDataset(ctx: StudioContext, i: ValidInput<'datasets.import'>): Promise<DatasetInfo> {
   const jobId = i.jobId ?? randomUUID();
-  const source = resolve(i.path);
+  const source = datasetSource(resolve(i.path), ctx.layout.uploads);
   const dir = join(ctx.layout.datasets, randomUUID());
   const progress = (
     phase: 'failed' | 'reading' | 'tokenizer' | 'encoding' | 'writing',
     error: string | null = null,
   ): void => ctx.emit({ type: 'dataset-import', jobId, phase, dataset: null, error });
   try {
+    await checkSourceKind(source);
     const { dataset: d } = await ctx.workers.request(
-      { type: 'import-dataset', source, tokenizer: i.tokenizer, outDir: dir },
+      { type: 'import-dataset', source: source.path, tokenizer: i.tokenizer, outDir: dir },
       'dataset-imported',
       'import the dataset',
       (event) => {
         if (event.type === 'dataset-progress') progress(event.phase);
       },
     );
+    checkLongEnough(source, d.stats.characters);
     const id = ctx.store.datasets.insert({
-      name: i.name ?? basename(source, extname(source)),
-      sourcePath: source,
+      name: i.name ?? basename(source.shown, extname(source.shown)),
+      sourcePath: source.shown,
       dir,
       files: d.stats.files,
       bytes: d.stats.bytes,
@@ -79,9 +82,16 @@ async function importDataset(ctx: StudioContext, i: ValidInput<'datasets.import'
     return info;
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    const message = err instanceof Error ? err.message : String(err);
+    const message = shownMessage(source, err instanceof Error ? err.message : String(err));
     progress('failed', message);
-    throw err instanceof StudioError ? err : new StudioError('failed', message);
+    throw new StudioError(
+      err instanceof StudioError ? err.code : 'failed',
+      message,
+      err instanceof StudioError ? err.problems : [],
+    );
+  } finally {
+    // The dataset keeps its own copy of the text; an upload is not needed once imported or refused.
+    if (source.uploadFolder !== null) await rm(source.uploadFolder, { recursive: true, force: true });
   }
 }
 

@@ -15,6 +15,7 @@ interface GenerationJob {
   generationId: string;
   client: WorkerClient;
   requestId: number;
+  tokens: number; // generated so far, for the event that ends it with an error
 }
 
 /** What a generation samples from: exactly one of a training run and a checkpoint. */
@@ -57,6 +58,7 @@ export class Generations {
       return true;
     }
     if (event.done) this.jobs.delete(job.generationId);
+    job.tokens = event.tokens;
     this.ctx.emit({
       type: 'generation',
       generationId: job.generationId,
@@ -110,17 +112,19 @@ export class Generations {
       };
     }
     const requestId = client.send({ type: 'generate', source, prompt: i.prompt, options });
-    this.jobs.set(generationId, { generationId, client, requestId });
+    this.jobs.set(generationId, { generationId, client, requestId, tokens: 0 });
     return { generationId };
   }
 
   private end(generationId: string, error: string): void {
-    if (!this.jobs.delete(generationId)) return;
+    const job = this.jobs.get(generationId);
+    if (job === undefined) return;
+    this.jobs.delete(generationId);
     this.ctx.emit({
       type: 'generation',
       generationId,
       text: '',
-      tokens: 0,
+      tokens: job.tokens,
       done: true,
       cancelled: false,
       error,

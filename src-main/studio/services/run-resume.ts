@@ -8,6 +8,8 @@ import { StudioError } from '../../api';
 import type { RunConfig, RunSummary } from '../../api';
 import { cutHistory, forkRun } from '../history';
 import { requireCheckpoint, requireDataset, requireRun } from '../lookups';
+import { commandRunElsewhere } from '../remote-control';
+import { heldElsewhere } from '../run-liveness';
 import { specFor, withSteps } from '../run-config';
 import { runSummary } from '../store';
 import { validConfig } from './config-check';
@@ -35,6 +37,17 @@ export async function resumeRun(ctx: StudioContext, i: ResumeRequest): Promise<R
       );
     }
     await manager.resume(run.id);
+    return runSummary(requireRun(store, run.id));
+  }
+  if (heldElsewhere(run)) {
+    // Another process (a terminal) trains it: it goes on there, from where it paused.
+    if (i.checkpointId !== undefined || i.steps !== undefined || i.mode === 'fork') {
+      throw new StudioError(
+        'conflict',
+        `Run "${run.name}" is ${run.status} in another process (pid ${run.owner?.pid}); stop it before resuming it from a checkpoint.`,
+      );
+    }
+    await commandRunElsewhere(store, run, 'resume');
     return runSummary(requireRun(store, run.id));
   }
   if (!(RESUMABLE as readonly string[]).includes(run.status)) {

@@ -7,7 +7,9 @@ import { rm } from 'node:fs/promises';
 import { StudioError } from '../../api';
 import type { RunConfig, RunConfigEdits, RunDetail, RunSummary } from '../../api';
 import { requireDataset, requireRun } from '../lookups';
+import { commandRunElsewhere } from '../remote-control';
 import { applyEdits, defaultRunConfig, specFor } from '../run-config';
+import { heldElsewhere } from '../run-liveness';
 import { runSummary } from '../store';
 import type { RunRecord } from '../store';
 import { checkConfig, validConfig } from './config-check';
@@ -72,7 +74,8 @@ export function runDetail(ctx: StudioContext, id: number): RunDetail {
     notes: r.notes,
     errorStack: r.errorStack,
     checkpoints: ctx.store.checkpoints.list(id),
-    progress: ctx.manager.progressOf(id),
+    // A run another process trains reports its progress through the store.
+    progress: ctx.manager.progressOf(id) ?? (heldElsewhere(r) ? r.lastProgress : null),
   };
 }
 
@@ -140,6 +143,7 @@ function startRun(ctx: StudioContext, id: number): RunSummary {
 async function pauseRun(ctx: StudioContext, id: number): Promise<RunSummary> {
   const run = requireRun(ctx.store, id);
   if (ctx.manager.isLive(id)) await ctx.manager.pause(id);
+  else if (heldElsewhere(run)) await commandRunElsewhere(ctx.store, run, 'pause');
   else if (run.status !== 'paused') {
     throw new StudioError(
       'conflict',
@@ -154,6 +158,8 @@ async function stopRun(ctx: StudioContext, id: number): Promise<RunSummary> {
   const run = requireRun(store, id);
   if (manager.isLive(id)) {
     await manager.stop(id);
+  } else if (heldElsewhere(run)) {
+    await commandRunElsewhere(store, run, 'stop');
   } else if (run.status === 'queued' || run.status === 'paused') {
     // Nothing trains it: a queued run leaves the queue; a paused one keeps its checkpoint.
     const trained = run.step > 0 || store.checkpoints.latestGood(id) !== null;
@@ -171,7 +177,7 @@ async function stopRun(ctx: StudioContext, id: number): Promise<RunSummary> {
 async function deleteRun(ctx: StudioContext, id: number): Promise<{ deleted: true }> {
   const { store } = ctx;
   const run = requireRun(store, id);
-  if (ctx.manager.isLive(id) || run.status === 'queued') {
+  if (ctx.manager.isLive(id) || heldElsewhere(run) || run.status === 'queued') {
     throw new StudioError('conflict', `Run "${run.name}" is ${run.status}; stop it before deleting it.`);
   }
   for (const c of store.checkpoints.list(id)) {

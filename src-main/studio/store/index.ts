@@ -3,11 +3,13 @@
 import type { Settings } from '../../api';
 import { openDatabase } from '../db';
 import type { Db, OpenOptions } from '../db';
+import { ChangesRepo } from './changes';
 import { CheckpointsRepo } from './checkpoints';
 import { DatasetsRepo } from './datasets';
 import { EventsRepo } from './events';
 import { HistogramsRepo } from './histograms';
 import { MetricsRepo } from './metrics';
+import { RunCommandsRepo } from './run-commands';
 import { RunsRepo } from './runs';
 import { SamplesRepo } from './samples';
 import { SettingsRepo } from './settings';
@@ -16,6 +18,7 @@ import { TagsRepo } from './tags';
 export class Store {
   readonly datasets: DatasetsRepo;
   readonly runs: RunsRepo;
+  readonly runCommands: RunCommandsRepo;
   readonly metrics: MetricsRepo;
   readonly events: EventsRepo;
   readonly checkpoints: CheckpointsRepo;
@@ -23,6 +26,7 @@ export class Store {
   readonly samples: SamplesRepo;
   readonly tags: TagsRepo;
   readonly settings: SettingsRepo;
+  readonly changes: ChangesRepo;
 
   constructor(
     readonly db: Db,
@@ -30,6 +34,7 @@ export class Store {
   ) {
     this.datasets = new DatasetsRepo(db);
     this.runs = new RunsRepo(db);
+    this.runCommands = new RunCommandsRepo(db);
     this.metrics = new MetricsRepo(db);
     this.events = new EventsRepo(db);
     this.checkpoints = new CheckpointsRepo(db);
@@ -37,6 +42,7 @@ export class Store {
     this.samples = new SamplesRepo(db);
     this.tags = new TagsRepo(db);
     this.settings = new SettingsRepo(db, defaults);
+    this.changes = new ChangesRepo(db);
   }
 
   /** `options.nativeBinding`: better-sqlite3's addon to load instead of node_modules' (see db.ts). */
@@ -56,6 +62,7 @@ export class Store {
 
 export type { RunRecord, StatusChange } from './runs';
 export type { DatasetRecord, TopToken } from './datasets';
+export type { RunCommand, RunCommandKind } from './run-commands';
 export { runSummary } from './runs';
 export { datasetInfo } from './datasets';
 export { defaultConcurrency, defaultSettings } from './settings';

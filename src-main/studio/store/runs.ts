@@ -4,6 +4,7 @@
 import type { ProgressInfo, RunConfig, RunFilter, RunStatus, RunSummary } from '../../api';
 import type { RunSpec } from '../../../src-worker/train/setup';
 import type { Db } from '../db';
+import type { ProcessIdentity } from '../process-identity';
 import { finiteOrNull, nowIso, parseJson } from './sql-values';
 
 export interface RunRecord extends RunSummary {
@@ -14,7 +15,10 @@ export interface RunRecord extends RunSummary {
   notes: string;
   queueSeq: number | null;
   resumeCheckpointId: number | null;
-  ownerPid: number | null;
+  /** The process training it while it is active (see process-identity.ts). */
+  owner: ProcessIdentity | null;
+  /** Its last progress report, kept so a studio that does not train it can show it. */
+  lastProgress: ProgressInfo | null;
 }
 
 export interface NewRun {
@@ -35,7 +39,7 @@ export interface StatusChange {
   message?: string | null;
   stopReason?: string | null;
   errorStack?: string | null;
-  ownerPid?: number | null;
+  owner?: ProcessIdentity | null;
   started?: boolean; // sets started_at to now
   finished?: boolean; // sets finished_at to now
 }
@@ -66,6 +70,8 @@ interface RunRow {
   queue_seq: number | null;
   resume_checkpoint_id: number | null;
   owner_pid: number | null;
+  owner_start: string | null;
+  last_progress: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -135,6 +141,7 @@ export class RunsRepo {
          stop_reason = CASE WHEN @setStopReason THEN @stopReason ELSE stop_reason END,
          error_stack = CASE WHEN @setErrorStack THEN @errorStack ELSE error_stack END,
          owner_pid = CASE WHEN @setOwner THEN @ownerPid ELSE owner_pid END,
+         owner_start = CASE WHEN @setOwner THEN @ownerStart ELSE owner_start END,
          started_at = CASE WHEN @started THEN @now ELSE started_at END,
          finished_at = CASE WHEN @finished THEN @now WHEN @status IN ('queued', 'running') THEN NULL
                             ELSE finished_at END,
@@ -146,6 +153,7 @@ export class RunsRepo {
       `UPDATE runs SET step = @step, tokens_seen = @tokensSeen,
          last_train_loss = COALESCE(@trainLoss, last_train_loss),
          last_tokens_per_second = COALESCE(@tokensPerSecond, last_tokens_per_second),
+         last_progress = COALESCE(@progress, last_progress),
          updated_at = @now WHERE id = @id`,
     );
     this.evalStmt = db.prepare(
@@ -228,22 +236,31 @@ export class RunsRepo {
       stopReason: change.stopReason ?? null,
       setErrorStack: change.errorStack !== undefined ? 1 : 0,
       errorStack: change.errorStack ?? null,
-      setOwner: change.ownerPid !== undefined ? 1 : 0,
-      ownerPid: change.ownerPid ?? null,
+      setOwner: change.owner !== undefined ? 1 : 0,
+      ownerPid: change.owner?.pid ?? null,
+      ownerStart: change.owner?.start ?? null,
       started: change.started === true ? 1 : 0,
       finished: change.finished === true ? 1 : 0,
       now: nowIso(),
     });
   }
 
-  /** Where a run is; a loss or throughput that is null (not finite) keeps the last one stored. */
-  setProgress(id: number, p: Pick<ProgressInfo, 'step' | 'tokensSeen' | 'loss' | 'tokensPerSecond'>): void {
+  /**
+   * Where a run is; a loss or throughput that is null (not finite) keeps the last one stored. The
+   * whole report, when given, is kept for studios that show the run without training it.
+   */
+  setProgress(
+    id: number,
+    p: Pick<ProgressInfo, 'step' | 'tokensSeen' | 'loss' | 'tokensPerSecond'>,
+    report: ProgressInfo | null = null,
+  ): void {
     this.progressStmt.run({
       id,
       step: p.step,
       tokensSeen: p.tokensSeen,
       trainLoss: finiteOrNull(p.loss),
       tokensPerSecond: finiteOrNull(p.tokensPerSecond),
+      progress: report === null ? null : JSON.stringify(report),
       now: nowIso(),
     });
   }
@@ -335,7 +352,8 @@ function toRecord(row: RunRow): RunRecord {
     notes: row.notes,
     queueSeq: row.queue_seq,
     resumeCheckpointId: row.resume_checkpoint_id,
-    ownerPid: row.owner_pid,
+    owner: row.owner_pid === null ? null : { pid: row.owner_pid, start: row.owner_start },
+    lastProgress: row.last_progress === null ? null : parseJson<ProgressInfo>(row.last_progress),
   };
 }
 

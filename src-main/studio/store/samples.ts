@@ -40,6 +40,11 @@ export class SamplesRepo {
     return toInfo(this.getStmt.get(id) as SampleRow);
   }
 
+  get(id: number): SampleInfo | null {
+    const row = this.getStmt.get(id);
+    return row === undefined ? null : toInfo(row);
+  }
+
   /** The latest `limit` samples, oldest first. */
   list(runId: number, limit: number): SampleInfo[] {
     return this.listStmt.all(runId, limit).map(toInfo);
