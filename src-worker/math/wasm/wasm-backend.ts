@@ -1,5 +1,8 @@
 // The `wasm` backend: the kernels of wat/*.wat (f32x4 SIMD, blocked matmul) over one shared
-// WebAssembly.Memory. Same contract and results as the `ts` reference, to float32 rounding.
+// WebAssembly.Memory, with the native addon's kernels in their place where the kernel path names
+// an instruction set (src-worker/native): those work in place on the same memory, so the model,
+// data-parallel replicas and checkpoints see one backend. Same contract and results as the `ts`
+// reference, to float32 rounding.
 //
 // Buffers: every Float32Array/Int32Array given to a kernel must be a view of this backend's memory,
 // i.e. come from its allocF32/allocI32 (a subarray of one is fine). Kernels receive the view's
@@ -7,12 +10,13 @@
 // WebAssembly runs. Allocation is a bump pointer that never frees: allocate a run's buffers once.
 import type { Backend } from '../backend';
 import { TargetOutOfRangeError } from '../cross-entropy';
-import { compileKernels, defaultKernelPath, type KernelPath } from './kernel-path';
+import { bindNativeKernels } from '../../native/native-kernels';
+import { compileKernels, defaultKernelPath, splitKernelPath, type KernelPath } from './kernel-path';
 import { wasm, type WasmGlobal, type WasmModule } from './wasm-api';
 import { DEFAULT_INITIAL_BYTES, MAX_MEMORY_BYTES, WasmHeap } from './wasm-heap';
 
 export interface WasmBackendOptions {
-  /** Which build of the kernels to run; default: 'wasm-relaxed-fma' where the runtime has it. */
+  /** Which kernels to run; default: the native ones where the addon loads, the fused wasm build where the runtime has it. */
   kernelPath?: KernelPath;
   /** Memory reserved up front (default 16 MiB); it grows on demand. */
   initialBytes?: number;
@@ -187,15 +191,6 @@ export interface KernelExports {
   scale(x: number, s: number, n: number): void;
 }
 
-/**
- * What runs the four matmul kernels once their arguments are checked: by default this backend's
- * own instance; parallel.ts substitutes a pool of workers that split the rows.
- */
-export type MatmulRunner = Pick<
-  KernelExports,
-  'matmul_forward' | 'matmul_backward' | 'matmul_transposed_forward' | 'matmul_transposed_backward'
->;
-
 type KernelFunctionName = Exclude<
   keyof KernelExports,
   'pack_a_floats' | 'pack_b_floats' | 'tile_floats' | 'chunk_floats'
@@ -233,7 +228,7 @@ const ARITY: Record<KernelFunctionName, number> = {
  * An instance of the kernels on the heap's memory, its exports checked against ARITY, with packing
  * scratch of its own allocated from the heap (once: instances sharing a memory never share it).
  */
-export function instantiateKernels(module: WasmModule, heap: WasmHeap): KernelExports {
+function instantiateKernels(module: WasmModule, heap: WasmHeap): KernelExports {
   const exports = new wasm.Instance(module, { env: { memory: heap.memory } }).exports;
   for (const [name, arity] of Object.entries(ARITY)) {
     const fn = exports[name];
@@ -248,7 +243,7 @@ export function instantiateKernels(module: WasmModule, heap: WasmHeap): KernelEx
 }
 
 /** Allocates one instance's worth of scratch; returns the addresses for set_scratch. */
-export function allocScratch(kernels: KernelExports, heap: WasmHeap): [number, number, number, number] {
+function allocScratch(kernels: KernelExports, heap: WasmHeap): [number, number, number, number] {
   return [
     heap.allocF32(kernels.pack_a_floats.value).byteOffset,
     heap.allocF32(kernels.pack_b_floats.value).byteOffset,
@@ -264,20 +259,22 @@ function isDim(x: number): boolean {
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
-  /** The build of the kernels in use; checkpoints record it, since the paths round differently. */
+  /** The kernels in use; checkpoints record it, since the paths round differently. */
   readonly kernelPath: KernelPath;
-  /** The compiled kernels, for instantiating on the same memory in other workers. */
+  /** The compiled WebAssembly kernels, for instantiating on the same memory in other workers. */
   readonly module: WasmModule;
   readonly heap: WasmHeap;
+  /** Each kernel by its export name: the native one where the path has one, else WebAssembly's. */
   private readonly k: KernelExports;
-  private readonly matmuls: MatmulRunner;
 
-  constructor(module: WasmModule, kernelPath: KernelPath, heap: WasmHeap, matmuls?: MatmulRunner) {
+  /** `module` must be the compiled build `kernelPath` names (compileKernels of its wasm part). */
+  constructor(module: WasmModule, kernelPath: KernelPath, heap: WasmHeap) {
     this.module = module;
     this.kernelPath = kernelPath;
     this.heap = heap;
-    this.k = instantiateKernels(module, heap);
-    this.matmuls = matmuls ?? this.k;
+    const wasmKernels = instantiateKernels(module, heap);
+    const { native } = splitKernelPath(kernelPath);
+    this.k = native === null ? wasmKernels : { ...wasmKernels, ...bindNativeKernels(native, heap.memory) };
   }
 
   // The kernels are arrow-function fields so that they stay bound when taken off the object, as
@@ -402,7 +399,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'matmulForward';
     this.dims(name, N, C, OC);
-    this.matmuls.matmul_forward(
+    this.k.matmul_forward(
       h.address(out, N * OC, name, 'out'),
       h.address(inp, N * C, name, 'inp'),
       h.address(weight, C * OC, name, 'weight'),
@@ -427,7 +424,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'matmulBackward';
     this.dims(name, N, C, OC);
-    this.matmuls.matmul_backward(
+    this.k.matmul_backward(
       h.address(dinp, N * C, name, 'dinp'),
       h.address(dweight, C * OC, name, 'dweight'),
       dbias === null ? 0 : h.address(dbias, OC, name, 'dbias'),
@@ -451,7 +448,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'matmulTransposedForward';
     this.dims(name, N, C, OC);
-    this.matmuls.matmul_transposed_forward(
+    this.k.matmul_transposed_forward(
       h.address(out, N * OC, name, 'out'),
       h.address(inp, N * C, name, 'inp'),
       h.address(weight, OC * C, name, 'weight'),
@@ -474,7 +471,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'matmulTransposedBackward';
     this.dims(name, N, C, OC);
-    this.matmuls.matmul_transposed_backward(
+    this.k.matmul_transposed_backward(
       h.address(dinp, N * C, name, 'dinp'),
       h.address(dweight, OC * C, name, 'dweight'),
       h.address(dout, N * OC, name, 'dout'),
@@ -727,7 +724,7 @@ export class WasmBackend implements Backend {
 /** A wasm backend on a fresh memory. Compiles the kernels once per process and path. */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
   const kernelPath = options.kernelPath ?? defaultKernelPath();
-  const module = await compileKernels(kernelPath);
+  const module = await compileKernels(splitKernelPath(kernelPath).wasm);
   const heap = new WasmHeap(
     options.initialBytes ?? DEFAULT_INITIAL_BYTES,
     options.maximumBytes ?? MAX_MEMORY_BYTES,

@@ -1,0 +1,74 @@
+// The native kernels as the engine sees them: chosen by default where the addon loads, the same
+// numbers on every x86 instruction set (each product is one fused multiply-add chain in k order,
+// whatever the vector width), working in the engine's memory after it grows, and refused with a
+// clear message where an instruction set is missing. Their agreement with the ts reference is
+// checked with every other kernel path's, in math/wasm/parity.test.ts.
+import { describe, expect, it } from 'vitest';
+import { defaultKernelPath, defaultWasmKernelPath, type KernelPath } from '../math/wasm/kernel-path';
+import { createWasmBackend, type WasmBackend } from '../math/wasm/wasm-backend';
+import { NATIVE_ISAS, nativeIsas, NativeKernelsUnavailableError, nativeStatus } from './native-kernels';
+
+const status = nativeStatus();
+if (!status.loaded) console.warn(`native kernel tests skipped: the addon is ${status.reason}`);
+
+function bits(x: Float32Array): Uint32Array {
+  return new Uint32Array(x.buffer, x.byteOffset, x.length);
+}
+
+/** A buffer of the backend holding f(0), f(1), … */
+function filled(be: WasmBackend, n: number, f: (i: number) => number): Float32Array {
+  const x = be.allocF32(n);
+  for (let i = 0; i < n; i++) x[i] = f(i);
+  return x;
+}
+
+/** out = inp·weight and the backward products at a ragged shape, on one backend. */
+function products(be: WasmBackend): Float32Array[] {
+  const [N, C, OC] = [131, 300, 70];
+  const inp = filled(be, N * C, Math.sin);
+  const weight = filled(be, C * OC, (i) => Math.cos(i) / 10);
+  const dout = filled(be, N * OC, (i) => Math.sin(3 * i));
+  const [out, dinp, dweight] = [be.allocF32(N * OC), be.allocF32(N * C), be.allocF32(C * OC)];
+  be.matmulForward(out, inp, weight, null, N, C, OC);
+  be.matmulBackward(dinp, dweight, null, dout, inp, weight, N, C, OC);
+  return [out, dinp, dweight];
+}
+
+describe('native kernels', () => {
+  it('are the default kernel path exactly when the addon loads for this CPU', () => {
+    const [best] = nativeIsas();
+    const expected: KernelPath =
+      best === undefined ? defaultWasmKernelPath() : `native-${best}+${defaultWasmKernelPath()}`;
+    expect(defaultKernelPath()).toBe(expected);
+  });
+
+  it.skipIf(nativeIsas().length < 2)('give bitwise the same products on every instruction set', async () => {
+    const results = await Promise.all(
+      nativeIsas().map(async (isa) =>
+        products(await createWasmBackend({ kernelPath: `native-${isa}+${defaultWasmKernelPath()}` })),
+      ),
+    );
+    for (const other of results.slice(1)) {
+      other.forEach((x, i) => expect(bits(x)).toEqual(bits(results[0][i])));
+    }
+  });
+
+  it.skipIf(!status.loaded)('work on buffers allocated after the memory grew', async () => {
+    const be = await createWasmBackend({ initialBytes: 1 << 20 });
+    const before = be.heap.memory.buffer.byteLength;
+    const [N, C, OC] = [64, 512, 512]; // 1.3 MiB of operands: past the first MiB
+    const inp = be.allocF32(N * C).fill(0.5);
+    const weight = be.allocF32(C * OC).fill(0.25);
+    const out = be.allocF32(N * OC);
+    expect(be.heap.memory.buffer.byteLength).toBeGreaterThan(before);
+    be.matmulForward(out, inp, weight, null, N, C, OC);
+    expect(out.every((x) => x === C * 0.125)).toBe(true);
+  });
+
+  const missing = NATIVE_ISAS.find((isa) => !nativeIsas().includes(isa));
+  it.skipIf(missing === undefined)('refuse an instruction set this machine lacks, saying why', async () => {
+    const attempt = createWasmBackend({ kernelPath: `native-${missing}+wasm-simd128` });
+    await expect(attempt).rejects.toThrow(NativeKernelsUnavailableError);
+    await expect(attempt).rejects.toThrow(new RegExp(`native kernels for ${missing} are unavailable here`));
+  });
+});
