@@ -6,7 +6,7 @@
 // native kernels addon (src-worker/native) next to them; see buildNativeKernels.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { rawImports } from './esbuild-raw-plugin.mjs';
@@ -52,9 +52,11 @@ function buildNativeKernels() {
   const gyp = nodeGyp();
   if (gyp === null) return skipNative('node-gyp is not installed');
   const run = (args) => spawnSync(process.execPath, [gyp, ...args, '--directory', dir], { encoding: 'utf8' });
-  const steps =
-    existsSync(`${dir}/build/Makefile`) || existsSync(`${dir}/build/config.gypi`) ? [] : [['configure']];
-  for (const args of [...steps, ['build']]) {
+  // Configure again when binding.gyp changed since (its flags and sources live in the makefiles;
+  // where node-gyp writes no Makefile, as on Windows, it configures every time).
+  const makefile = `${dir}/build/Makefile`;
+  const fresh = existsSync(makefile) && statSync(makefile).mtimeMs >= statSync(`${dir}/binding.gyp`).mtimeMs;
+  for (const args of fresh ? [['build']] : [['configure'], ['build']]) {
     const result = run(args);
     if (result.status !== 0) {
       const log = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-12).join('\n');

@@ -1,12 +1,18 @@
 // The native kernels as the engine sees them: chosen by default where the addon loads, the same
-// numbers on every x86 instruction set (each product is one fused multiply-add chain in k order,
-// whatever the vector width), working in the engine's memory after it grows, and refused with a
+// numbers on every x86 instruction set (each matmul output is one fused multiply-add chain in k
+// order and each GELU element the same operations, whatever the vector width), working in the engine's memory after it grows, and refused with a
 // clear message where an instruction set is missing. Their agreement with the ts reference is
 // checked with every other kernel path's, in math/wasm/parity.test.ts.
 import { describe, expect, it } from 'vitest';
 import { defaultKernelPath, defaultWasmKernelPath, type KernelPath } from '../math/wasm/kernel-path';
 import { createWasmBackend, type WasmBackend } from '../math/wasm/wasm-backend';
-import { NATIVE_ISAS, nativeIsas, NativeKernelsUnavailableError, nativeStatus } from './native-kernels';
+import {
+  NATIVE_ISAS,
+  nativeIsas,
+  NativeKernelsUnavailableError,
+  nativeStatus,
+  type NativeIsa,
+} from './native-kernels';
 
 const status = nativeStatus();
 if (!status.loaded) console.warn(`native kernel tests skipped: the addon is ${status.reason}`);
@@ -22,8 +28,8 @@ function filled(be: WasmBackend, n: number, f: (i: number) => number): Float32Ar
   return x;
 }
 
-/** out = inp·weight and the backward products at a ragged shape, on one backend. */
-function products(be: WasmBackend): Float32Array[] {
+/** out = inp·weight, the backward products and GELU both ways at a ragged shape, on one backend. */
+function results(be: WasmBackend): Float32Array[] {
   const [N, C, OC] = [131, 300, 70];
   const inp = filled(be, N * C, Math.sin);
   const weight = filled(be, C * OC, (i) => Math.cos(i) / 10);
@@ -31,7 +37,10 @@ function products(be: WasmBackend): Float32Array[] {
   const [out, dinp, dweight] = [be.allocF32(N * OC), be.allocF32(N * C), be.allocF32(C * OC)];
   be.matmulForward(out, inp, weight, null, N, C, OC);
   be.matmulBackward(dinp, dweight, null, dout, inp, weight, N, C, OC);
-  return [out, dinp, dweight];
+  const [gelu, dgelu] = [be.allocF32(N * OC), be.allocF32(N * OC)];
+  be.geluForward(gelu, out, N * OC);
+  be.geluBackward(dgelu, out, dout, N * OC);
+  return [out, dinp, dweight, gelu, dgelu];
 }
 
 describe('native kernels', () => {
@@ -42,14 +51,14 @@ describe('native kernels', () => {
     expect(defaultKernelPath()).toBe(expected);
   });
 
-  it.skipIf(nativeIsas().length < 2)('give bitwise the same products on every instruction set', async () => {
-    const results = await Promise.all(
+  it.skipIf(nativeIsas().length < 2)('give bitwise the same results on every instruction set', async () => {
+    const all = await Promise.all(
       nativeIsas().map(async (isa) =>
-        products(await createWasmBackend({ kernelPath: `native-${isa}+${defaultWasmKernelPath()}` })),
+        results(await createWasmBackend({ kernelPath: `native-${isa}+${defaultWasmKernelPath()}` })),
       ),
     );
-    for (const other of results.slice(1)) {
-      other.forEach((x, i) => expect(bits(x)).toEqual(bits(results[0][i])));
+    for (const other of all.slice(1)) {
+      other.forEach((x, i) => expect(bits(x)).toEqual(bits(all[0][i])));
     }
   });
 
@@ -67,7 +76,7 @@ describe('native kernels', () => {
 
   const missing = NATIVE_ISAS.find((isa) => !nativeIsas().includes(isa));
   it.skipIf(missing === undefined)('refuse an instruction set this machine lacks, saying why', async () => {
-    const attempt = createWasmBackend({ kernelPath: `native-${missing}+wasm-simd128` });
+    const attempt = createWasmBackend({ kernelPath: `native-${missing as NativeIsa}+wasm-simd128` });
     await expect(attempt).rejects.toThrow(NativeKernelsUnavailableError);
     await expect(attempt).rejects.toThrow(new RegExp(`native kernels for ${missing} are unavailable here`));
   });

@@ -21,6 +21,8 @@ export const NATIVE_KERNEL_NAMES = [
   'matmul_backward',
   'matmul_transposed_forward',
   'matmul_transposed_backward',
+  'gelu_forward',
+  'gelu_backward',
 ] as const;
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 

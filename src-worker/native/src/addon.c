@@ -118,6 +118,24 @@ static napi_value matmul_transposed_backward_js(napi_env env, napi_callback_info
   return NULL;
 }
 
+static napi_value gelu_forward_js(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!begin(env, info, 3, &c)) return NULL;
+  float *out = buffer(&c, 0), *inp = buffer(&c, 1);
+  const int n = dim(&c, 2);
+  if (checked(&c)) c.isa->gelu_forward(out, inp, n);
+  return NULL;
+}
+
+static napi_value gelu_backward_js(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!begin(env, info, 4, &c)) return NULL;
+  float *dinp = buffer(&c, 0), *inp = buffer(&c, 1), *dout = buffer(&c, 2);
+  const int n = dim(&c, 3);
+  if (checked(&c)) c.isa->gelu_backward(dinp, inp, dout, n);
+  return NULL;
+}
+
 /* address(view): the address of a typed array's first element (of a SharedArrayBuffer too), as a
  * number: exact, since user-space addresses fit in 53 bits. */
 static napi_value address_js(napi_env env, napi_callback_info info) {
@@ -161,6 +179,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"matmul_backward", matmul_backward_js},
       {"matmul_transposed_forward", matmul_transposed_forward_js},
       {"matmul_transposed_backward", matmul_transposed_backward_js},
+      {"gelu_forward", gelu_forward_js},
+      {"gelu_backward", gelu_backward_js},
   };
   napi_value isas, names, fn;
   napi_create_object(env, &isas);

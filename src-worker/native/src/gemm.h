@@ -12,11 +12,13 @@
  */
 typedef void MicroKernel(int kc, const float *ap, const float *bp, float *c, ptrdiff_t ldc, int mr, int nr);
 
-/* One instruction set's kernels: what `dispatch` offers the JavaScript side by name. */
+/* One instruction set's kernels, offered to the JavaScript side under its name. */
 typedef struct Isa {
-  const char *name; /* the kernel path's suffix: 'avx512f', 'avx2-fma', 'neon' */
+  const char *name; /* the kernel path's part: 'avx512f', 'avx2-fma', 'neon' */
   int mr, nr;
   MicroKernel *kernel;
+  void (*gelu_forward)(float *out, const float *inp, int n);
+  void (*gelu_backward)(float *dinp, const float *inp, const float *dout, int n);
 } Isa;
 
 /* The largest MR·NR of any instruction set here: the edge tile a micro-kernel may stage. */

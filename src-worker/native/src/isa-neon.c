@@ -1,5 +1,6 @@
 // The arm64 micro-kernel (Apple silicon, arm64 Linux): NEON is part of every AArch64 CPU, so it
 // needs no probe. Compiled and run only on arm64; the x86 machine this was written on cannot test it.
+#include "elementwise.h"
 #include "gemm.h"
 
 #if defined(__aarch64__)
@@ -26,7 +27,9 @@ static void kernel_neon(int kc, const float *ap, const float *bp, float *c, ptrd
     for (int j = 0; j < nr; j++) c[i * ldc + j] += tile[i * NR + j];
 }
 
-static const Isa NEON = {"neon", 8, 8, kernel_neon};
+ELEMENTWISE_KERNELS(neon, )
+
+static const Isa NEON = {"neon", 8, 8, kernel_neon, gelu_forward_neon, gelu_backward_neon};
 
 const Isa *const *supported_isas(void) {
   static const Isa *const found[] = {&NEON, NULL};

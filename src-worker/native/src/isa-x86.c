@@ -1,5 +1,6 @@
 // The x86-64 micro-kernels, each compiled for its instruction set by a target attribute, so the
 // one binary runs on any x86-64 CPU and only calls a kernel the CPU was found to support.
+#include "elementwise.h"
 #include "gemm.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -78,8 +79,11 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
   }
 }
 
-static const Isa AVX512F = {"avx512f", 12, 32, kernel_avx512};
-static const Isa AVX2_FMA = {"avx2-fma", 6, 16, kernel_avx2};
+ELEMENTWISE_KERNELS(avx512, __attribute__((target("avx512f"))))
+ELEMENTWISE_KERNELS(avx2, __attribute__((target("avx2,fma"))))
+
+static const Isa AVX512F = {"avx512f", 12, 32, kernel_avx512, gelu_forward_avx512, gelu_backward_avx512};
+static const Isa AVX2_FMA = {"avx2-fma", 6, 16, kernel_avx2, gelu_forward_avx2, gelu_backward_avx2};
 
 const Isa *const *supported_isas(void) {
   static const Isa *found[3];
