@@ -6,15 +6,14 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { WasmMemory } from '../math/wasm/wasm-api';
 
 /** The instruction sets the addon has kernels for; it offers those the CPU runs, best first. */
 export type NativeIsa = 'avx512f' | 'avx2-fma' | 'neon';
 export const NATIVE_ISAS: readonly NativeIsa[] = ['avx512f', 'avx2-fma', 'neon'];
 
 /**
- * The kernels the addon implements, by their WebAssembly export name: every other kernel keeps
- * its WebAssembly version. Each takes the export's parameters (addresses, dimensions).
+ * The kernels the addon implements, by their WebAssembly export name (math/wasm/wasm-kernels.ts
+ * declares each one's parameters, for both): every other kernel keeps its WebAssembly version.
  */
 export const NATIVE_KERNEL_NAMES = [
   'matmul_forward',
@@ -104,7 +103,10 @@ export type NativeKernels = Record<NativeKernelName, (...args: number[]) => void
  * The native kernels for `isa` working in `memory`. A shared memory never moves when it grows
  * (other threads hold its address), so the base address taken here stays valid for its life.
  */
-export function bindNativeKernels(isa: NativeIsa, memory: WasmMemory): NativeKernels {
+export function bindNativeKernels(
+  isa: NativeIsa,
+  memory: { readonly buffer: SharedArrayBuffer },
+): NativeKernels {
   const addon = load().addon;
   const table = addon?.kernels[isa];
   if (addon === null || table === undefined) throw new NativeKernelsUnavailableError(isa);
