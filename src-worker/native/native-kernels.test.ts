@@ -3,8 +3,14 @@
 // order and each GELU element the same operations, whatever the vector width), working in the engine's memory after it grows, and refused with a
 // clear message where an instruction set is missing. Their agreement with the ts reference is
 // checked with every other kernel path's, in math/wasm/parity.test.ts.
-import { describe, expect, it } from 'vitest';
-import { defaultKernelPath, defaultWasmKernelPath, type KernelPath } from '../math/wasm/kernel-path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  defaultKernelPath,
+  defaultWasmKernelPath,
+  KERNEL_PATH_ENV,
+  KernelPathUnavailableError,
+  type KernelPath,
+} from '../math/wasm/kernel-path';
 import { createWasmBackend, type WasmBackend } from '../math/wasm/wasm-backend';
 import {
   NATIVE_ISAS,
@@ -44,7 +50,10 @@ function results(be: WasmBackend): Float32Array[] {
 }
 
 describe('native kernels', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
   it('are the default kernel path exactly when the addon loads for this CPU', () => {
+    vi.stubEnv(KERNEL_PATH_ENV, '');
     const [best] = nativeIsas();
     const expected: KernelPath =
       best === undefined ? defaultWasmKernelPath() : `native-${best}+${defaultWasmKernelPath()}`;
@@ -79,5 +88,22 @@ describe('native kernels', () => {
     const attempt = createWasmBackend({ kernelPath: `native-${missing as NativeIsa}+wasm-simd128` });
     await expect(attempt).rejects.toThrow(NativeKernelsUnavailableError);
     await expect(attempt).rejects.toThrow(new RegExp(`native kernels for ${missing} are unavailable here`));
+  });
+});
+
+describe('choosing the kernel path by environment', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('runs the path $CRYSTALLINE_KERNEL_PATH names, the WebAssembly one included', async () => {
+    vi.stubEnv(KERNEL_PATH_ENV, 'wasm-simd128');
+    expect((await createWasmBackend()).kernelPath).toBe('wasm-simd128');
+  });
+
+  it('refuses a path this machine cannot run, listing those it can', () => {
+    vi.stubEnv(KERNEL_PATH_ENV, 'native-sse2');
+    expect(() => defaultKernelPath()).toThrow(KernelPathUnavailableError);
+    expect(() => defaultKernelPath()).toThrow(
+      /CRYSTALLINE_KERNEL_PATH='native-sse2' .* it runs .*wasm-simd128/,
+    );
   });
 });

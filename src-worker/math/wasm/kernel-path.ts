@@ -80,8 +80,30 @@ export function defaultWasmKernelPath(): WasmKernelPath {
   return relaxedSimdAvailable() ? 'wasm-relaxed-fma' : 'wasm-simd128';
 }
 
-/** The best native instruction set with the default WebAssembly build; that build alone without the addon. */
+/** The environment variable that picks the kernel path, e.g. to reproduce a run on another path. */
+export const KERNEL_PATH_ENV = 'CRYSTALLINE_KERNEL_PATH';
+
+/** $CRYSTALLINE_KERNEL_PATH names a kernel path this process cannot run. */
+export class KernelPathUnavailableError extends Error {
+  constructor(value: string) {
+    super(
+      `${KERNEL_PATH_ENV}='${value}' is not a kernel path this machine runs; it runs ${availableKernelPaths().join(', ')}`,
+    );
+    this.name = 'KernelPathUnavailableError';
+  }
+}
+
+/**
+ * $CRYSTALLINE_KERNEL_PATH when set; else the best native instruction set with the default
+ * WebAssembly build, or that build alone without the addon.
+ */
 export function defaultKernelPath(): KernelPath {
+  const chosen = process.env[KERNEL_PATH_ENV];
+  if (chosen !== undefined && chosen !== '') {
+    const path = availableKernelPaths().find((p) => p === chosen);
+    if (path === undefined) throw new KernelPathUnavailableError(chosen);
+    return path;
+  }
   const wasm = defaultWasmKernelPath();
   const [isa] = nativeIsas();
   return isa === undefined ? wasm : `native-${isa}+${wasm}`;
