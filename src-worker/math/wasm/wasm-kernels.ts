@@ -12,21 +12,6 @@ export interface KernelExports {
   readonly tile_floats: WasmGlobal;
   readonly chunk_floats: WasmGlobal;
   set_scratch(packA: number, packB: number, tile: number, chunk: number): void;
-  /** out (M,P) += A·B with A[i,k] = a[i·aRow + k·aK], B[k,j] = b[k·bK + j·bCol] (strides in elements). */
-  gemm(
-    out: number,
-    a: number,
-    aRow: number,
-    aK: number,
-    b: number,
-    bK: number,
-    bCol: number,
-    M: number,
-    P: number,
-    K: number,
-  ): void;
-  /** sums (P) += Σ_n x[n,:] for x (N,P). */
-  column_sums(sums: number, x: number, N: number, P: number): void;
   first_id_out_of_range(ids: number, n: number, limit: number): number;
   encoder_forward(out: number, inp: number, wte: number, wpe: number, B: number, T: number, C: number): void;
   encoder_backward(
@@ -163,8 +148,6 @@ export type KernelFunctionName = Exclude<
 /** Parameter count of each exported function: checked at load, so a .wat edit that changes one fails loudly. */
 const ARITY: Record<KernelFunctionName, number> = {
   set_scratch: 4,
-  gemm: 10,
-  column_sums: 4,
   first_id_out_of_range: 3,
   encoder_forward: 7,
   encoder_backward: 7,
