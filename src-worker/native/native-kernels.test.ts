@@ -1,6 +1,6 @@
 // The native kernels as the engine sees them: chosen by default where the addon loads, the same
 // numbers on every x86 instruction set (each matmul output is one fused multiply-add chain in k
-// order and each GELU element the same operations, whatever the vector width), working in the engine's memory after it grows, and refused with a
+// order and each element-wise result the same operations, whatever the vector width), working in the engine's memory after it grows, and refused with a
 // clear message where an instruction set is missing. Their agreement with the ts reference is
 // checked with every other kernel path's, in math/wasm/parity.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -34,7 +34,7 @@ function filled(be: WasmBackend, n: number, f: (i: number) => number): Float32Ar
   return x;
 }
 
-/** out = inp·weight, the backward products and GELU both ways at a ragged shape, on one backend. */
+/** The matmul products, GELU both ways and an AdamW step at a ragged shape, on one backend. */
 function results(be: WasmBackend): Float32Array[] {
   const [N, C, OC] = [131, 300, 70];
   const inp = filled(be, N * C, Math.sin);
@@ -46,7 +46,9 @@ function results(be: WasmBackend): Float32Array[] {
   const [gelu, dgelu] = [be.allocF32(N * OC), be.allocF32(N * OC)];
   be.geluForward(gelu, out, N * OC);
   be.geluBackward(dgelu, out, dout, N * OC);
-  return [out, dinp, dweight, gelu, dgelu];
+  const [m, v] = [be.allocF32(C * OC), be.allocF32(C * OC)];
+  be.adamwUpdate(weight, dweight, m, v, C * OC, 1e-3, 0.9, 0.95, 1e-8, 0.1, 3);
+  return [out, dinp, dweight, gelu, dgelu, weight, m, v];
 }
 
 describe('native kernels', () => {

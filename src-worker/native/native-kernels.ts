@@ -22,6 +22,7 @@ export const NATIVE_KERNEL_NAMES = [
   'matmul_transposed_backward',
   'gelu_forward',
   'gelu_backward',
+  'adamw_update',
 ] as const;
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 

@@ -22,6 +22,9 @@ const Isa *const *supported_isas(void) {
 }
 #endif
 
+/* The most arguments a kernel takes (adamw_update: the base and 14). */
+enum { MAX_ARGS = 16 };
+
 /* A call's arguments: the instruction set (the function's data), this thread's scratch, the
  * memory's base address, and the JavaScript values after it. */
 typedef struct Call {
@@ -29,17 +32,18 @@ typedef struct Call {
   const Isa *isa;
   GemmScratch *scratch;
   uint8_t *base;
-  napi_value argv[12];
+  napi_value argv[MAX_ARGS];
   int failed;
 } Call;
 
 static int begin(napi_env env, napi_callback_info info, size_t arity, Call *call) {
-  size_t argc = 12;
+  size_t argc = MAX_ARGS;
   void *data = NULL;
   call->env = env;
   call->failed = 0;
   if (napi_get_cb_info(env, info, &argc, call->argv, NULL, &data) != napi_ok) return 0;
-  if (argc != arity + 1) {
+  // argc is the count the caller gave, even past MAX_ARGS (of which only MAX_ARGS were stored).
+  if (argc != arity + 1 || argc > MAX_ARGS) {
     napi_throw_type_error(env, NULL, "native kernel called with the wrong number of arguments");
     return 0;
   }
@@ -70,6 +74,13 @@ static int dim(Call *call, int i) {
     return 0;
   }
   return (int)x;
+}
+
+/* Argument i as a float scalar (a learning rate, a coefficient). */
+static float scalar(Call *call, int i) {
+  double x = 0;
+  if (napi_get_value_double(call->env, call->argv[i + 1], &x) != napi_ok) call->failed = 1;
+  return (float)x;
 }
 
 /* After reading the arguments: throws and returns 0 when one of them was not what it must be. */
@@ -136,6 +147,19 @@ static napi_value gelu_backward_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value adamw_update_js(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!begin(env, info, 14, &c)) return NULL;
+  float *params = buffer(&c, 0), *grads = buffer(&c, 1), *m = buffer(&c, 2), *v = buffer(&c, 3);
+  const int n = dim(&c, 4);
+  const float lr = scalar(&c, 5), beta1 = scalar(&c, 6), oneMinusBeta1 = scalar(&c, 7), beta2 = scalar(&c, 8);
+  const float oneMinusBeta2 = scalar(&c, 9), eps = scalar(&c, 10), weightDecay = scalar(&c, 11);
+  const float c1 = scalar(&c, 12), c2 = scalar(&c, 13);
+  if (checked(&c))
+    c.isa->adamw(params, grads, m, v, n, lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, weightDecay, c1, c2);
+  return NULL;
+}
+
 /* address(view): the address of a typed array's first element (of a SharedArrayBuffer too), as a
  * number: exact, since user-space addresses fit in 53 bits. */
 static napi_value address_js(napi_env env, napi_callback_info info) {
@@ -181,6 +205,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"matmul_transposed_backward", matmul_transposed_backward_js},
       {"gelu_forward", gelu_forward_js},
       {"gelu_backward", gelu_backward_js},
+      {"adamw_update", adamw_update_js},
   };
   napi_value isas, names, fn;
   napi_create_object(env, &isas);

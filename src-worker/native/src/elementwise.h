@@ -1,4 +1,4 @@
-// Element-wise kernels (GELU) as plain C loops, inlined into each instruction set's wrapper in
+// Element-wise kernels (GELU, AdamW) as plain C loops, inlined into each instruction set's wrapper in
 // isa-*.c so the compiler vectorizes them for that set. Every multiply-add is an explicit fmaf and
 // nothing else is contracted (-ffp-contract=off): each element goes through the same operations
 // whatever the vector width, so every instruction set gives bitwise the same results.
@@ -61,11 +61,34 @@ ALWAYS_INLINE void gelu_backward_body(float *restrict dinp, const float *restric
   }
 }
 
+/*
+ * One AdamW step t on n parameters, in the operation order of the WebAssembly kernel: m and v
+ * updated, then p -= lr·(m·c1/(√(v·c2) + eps) + weightDecay·p) with c1 = 1/(1 − β1ᵗ),
+ * c2 = 1/(1 − β2ᵗ) and 1 − β given by the caller in double precision.
+ */
+ALWAYS_INLINE void adamw_body(float *restrict params, const float *restrict grads, float *restrict m,
+                              float *restrict v, int n, float lr, float beta1, float oneMinusBeta1, float beta2,
+                              float oneMinusBeta2, float eps, float weightDecay, float c1, float c2) {
+  for (int i = 0; i < n; i++) {
+    const float g = grads[i], p = params[i];
+    const float mi = fmaf(beta1, m[i], oneMinusBeta1 * g);
+    const float vi = fmaf(beta2, v[i], oneMinusBeta2 * (g * g));
+    m[i] = mi;
+    v[i] = vi;
+    params[i] = p - lr * fmaf(weightDecay, p, (mi * c1) / (sqrtf(vi * c2) + eps));
+  }
+}
+
 /* The element-wise kernels of one instruction set, compiled with `attr` (a target attribute). */
 #define ELEMENTWISE_KERNELS(suffix, attr)                                                                   \
   attr static void gelu_forward_##suffix(float *out, const float *inp, int n) { gelu_forward_body(out, inp, n); } \
   attr static void gelu_backward_##suffix(float *dinp, const float *inp, const float *dout, int n) {           \
     gelu_backward_body(dinp, inp, dout, n);                                                                  \
+  }                                                                                                          \
+  attr static void adamw_##suffix(float *params, const float *grads, float *m, float *v, int n, float lr,     \
+                                  float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, \
+                                  float weightDecay, float c1, float c2) {                                   \
+    adamw_body(params, grads, m, v, n, lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, weightDecay, c1, c2); \
   }
 
 #endif

@@ -19,6 +19,9 @@ typedef struct Isa {
   MicroKernel *kernel;
   void (*gelu_forward)(float *out, const float *inp, int n);
   void (*gelu_backward)(float *dinp, const float *inp, const float *dout, int n);
+  void (*adamw)(float *params, const float *grads, float *m, float *v, int n, float lr, float beta1,
+                float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float weightDecay, float c1,
+                float c2);
 } Isa;
 
 /* The largest MR·NR of any instruction set here: the edge tile a micro-kernel may stage. */

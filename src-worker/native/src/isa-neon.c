@@ -29,7 +29,7 @@ static void kernel_neon(int kc, const float *ap, const float *bp, float *c, ptrd
 
 ELEMENTWISE_KERNELS(neon, )
 
-static const Isa NEON = {"neon", 8, 8, kernel_neon, gelu_forward_neon, gelu_backward_neon};
+static const Isa NEON = {"neon", 8, 8, kernel_neon, gelu_forward_neon, gelu_backward_neon, adamw_neon};
 
 const Isa *const *supported_isas(void) {
   static const Isa *const found[] = {&NEON, NULL};

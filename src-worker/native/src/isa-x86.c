@@ -82,8 +82,10 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
 ELEMENTWISE_KERNELS(avx512, __attribute__((target("avx512f"))))
 ELEMENTWISE_KERNELS(avx2, __attribute__((target("avx2,fma"))))
 
-static const Isa AVX512F = {"avx512f", 12, 32, kernel_avx512, gelu_forward_avx512, gelu_backward_avx512};
-static const Isa AVX2_FMA = {"avx2-fma", 6, 16, kernel_avx2, gelu_forward_avx2, gelu_backward_avx2};
+static const Isa AVX512F = {"avx512f", 12, 32, kernel_avx512, gelu_forward_avx512, gelu_backward_avx512,
+                             adamw_avx512};
+static const Isa AVX2_FMA = {"avx2-fma", 6, 16, kernel_avx2, gelu_forward_avx2, gelu_backward_avx2,
+                              adamw_avx2};
 
 const Isa *const *supported_isas(void) {
   static const Isa *found[3];
