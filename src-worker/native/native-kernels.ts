@@ -36,7 +36,7 @@ interface Addon {
   address(view: Uint8Array): number;
 }
 
-/** Why there are no native kernels here: the addon was not built, or failed to load. */
+/** Whether the addon loaded: the instruction sets it runs here, or why not (not built, failed to load). */
 export type NativeStatus = { loaded: true; isas: NativeIsa[] } | { loaded: false; reason: string };
 
 const FILE = 'crystalline_kernels.node';

@@ -1,5 +1,6 @@
-// The blocked matrix product every native matmul kernel runs, and what an instruction set
-// supplies to it: a register-blocked micro-kernel of MR rows by NR columns.
+// The blocked matrix product every native matmul kernel runs, and what each instruction set
+// supplies: a register-blocked micro-kernel of MR rows by NR columns for it, and its builds of
+// the element-wise kernels.
 #ifndef CRYSTALLINE_GEMM_H
 #define CRYSTALLINE_GEMM_H
 
@@ -23,9 +24,6 @@ typedef struct Isa {
                 float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float weightDecay, float c1,
                 float c2);
 } Isa;
-
-/* The largest MR·NR of any instruction set here: the edge tile a micro-kernel may stage. */
-enum { MAX_TILE = 16 * 32 };
 
 /* Packing scratch of one thread (one Node-API environment): never shared between threads. */
 typedef struct GemmScratch {
