@@ -6,7 +6,7 @@
 // native kernels addon (src-worker/native) next to them; see buildNativeKernels.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { rawImports } from './esbuild-raw-plugin.mjs';
@@ -60,6 +60,8 @@ function buildNativeKernels() {
     const result = run(args);
     if (result.status !== 0) {
       const log = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-12).join('\n');
+      // No stale addon from an earlier build stays behind to be loaded in place of this one.
+      rmSync(`${root}out/engine/crystalline_kernels.node`, { force: true });
       return skipNative(`node-gyp ${args[0]} failed:\n${log}`);
     }
   }

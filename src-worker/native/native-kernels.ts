@@ -65,7 +65,14 @@ function load(): { addon: Addon | null; status: NativeStatus } {
         const isas = addon.isas.filter((isa): isa is NativeIsa =>
           (NATIVE_ISAS as readonly string[]).includes(isa),
         );
-        loaded = { addon, status: { loaded: true, isas } };
+        const missing = NATIVE_KERNEL_NAMES.find((name) =>
+          isas.some((isa) => typeof addon.kernels[isa]?.[name] !== 'function'),
+        );
+        const stale = `${path} is out of date (it lacks ${missing}); run npm run build:engine`;
+        loaded =
+          missing === undefined
+            ? { addon, status: { loaded: true, isas } }
+            : { addon: null, status: { loaded: false, reason: stale } };
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         loaded = { addon: null, status: { loaded: false, reason: `${path} failed to load: ${reason}` } };
