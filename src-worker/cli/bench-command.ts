@@ -1,16 +1,18 @@
 // `crystalline bench`: training throughput (forward + backward + clip + AdamW) of the presets on
-// each backend, median over timed steps after warm-up; with PyTorch present, the reference
-// script's figures for the same presets measured in the same invocation, and the ratio.
+// each backend — the wasm backend on its native kernel path beside its WebAssembly-only one —
+// median over timed steps after warm-up; with PyTorch present, the reference script's figures for
+// the same presets measured in the same invocation, and the ratios.
 
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { BackendName } from '../math/backend';
-import { MatmulPool } from '../math/wasm/parallel';
-import { WasmBackend } from '../math/wasm/wasm-backend';
+import { defaultKernelPath, defaultWasmKernelPath, type KernelPath } from '../math/wasm/kernel-path';
+import { createWasmBackend, WasmBackend } from '../math/wasm/wasm-backend';
+import { nativeStatus } from '../native/native-kernels';
 import { engineMemory } from '../model/layout';
 import { BACKEND_NAMES, createBackend } from '../math/backends';
 import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
@@ -22,7 +24,7 @@ import { clipFactor } from '../train/clip';
 import { LocalGradients } from '../train/gradients';
 import { Optimizer } from '../train/optimizer';
 import { Rng } from '../util/rng';
-import { measureMatmuls } from './bench-matmul';
+import { measureMatmuls, measureTorchMatmuls } from './bench-matmul';
 import type { MatmulMeasurement } from './bench-matmul';
 import { jsonLine } from './format';
 import * as parse from './parse';
@@ -35,7 +37,6 @@ export interface BenchCommandOptions {
   vocab: number;
   torch: boolean;
   threads: number[];
-  parallel: ParallelMode[];
   matmul: boolean;
   json?: boolean;
 }
@@ -53,17 +54,9 @@ export function addBenchOptions(cmd: Command): Command {
     .option('--vocab <n>', 'vocabulary size (65 = character-level Shakespeare)', parse.positiveInt, 65)
     .option(
       '--threads <list>',
-      'wasm thread counts to measure, e.g. 1,2 (default: 1 and one per core)',
+      'wasm thread counts to measure (data-parallel), e.g. 1,2 (default: 1 and one per core)',
       parse.positiveIntList,
       [...new Set([1, availableParallelism()])],
-    )
-    .addOption(
-      new Option(
-        '--parallel <modes>',
-        'how several threads split a step: data (batch slices), rows (matmul rows)',
-      )
-        .argParser(parseModes)
-        .default(['data', 'rows']),
     )
     .option('--no-matmul', 'skip the matmul GFLOP/s measurements')
     .option('--no-torch', 'skip the PyTorch reference even when it is installed')
@@ -72,7 +65,7 @@ export function addBenchOptions(cmd: Command): Command {
 
 interface Measurement {
   preset: ModelPresetName;
-  impl: string; // backend kernel path, or "pytorch-<threads>t"
+  impl: string; // backend kernel path (×threads), or "pytorch-<threads>t"
   tokensPerSecond: number;
   stepMs: number;
   parameters?: number;
@@ -81,14 +74,11 @@ interface Measurement {
   peakRssBytes?: number;
 }
 
-/** How a multi-threaded measurement splits the work: batch slices per thread, or each matmul's rows. */
-export type ParallelMode = 'data' | 'rows';
-
 /** Median step time of a full training step on random tokens, the way the trainer takes it. */
 async function measureEngine(
   name: BackendName,
+  kernelPath: KernelPath | null, // the wasm backend's; null: the backend's own
   threads: number,
-  mode: ParallelMode,
   preset: ModelPresetName,
   vocab: number,
   steps: number,
@@ -97,14 +87,13 @@ async function measureEngine(
   const shape = MODEL_PRESETS[preset];
   const B = PRESET_BATCH[preset];
   const T = shape.contextLength;
-  const pool = threads > 1 && mode === 'rows' ? await MatmulPool.start(threads) : null;
-  const backend = pool?.backend ?? (await createBackend(name));
+  const backend = kernelPath === null ? await createBackend(name) : await createWasmBackend({ kernelPath });
   const model = new Gpt(backend, { vocabSize: vocab, ...shape }, B, T);
   const rng = new Rng(1337);
   model.init(rng);
   const optimizer = new Optimizer(backend, BENCH_ADAMW, model.params, model.grads, model.layout.specs);
   const gradients =
-    threads > 1 && mode === 'data' && backend instanceof WasmBackend
+    threads > 1 && backend instanceof WasmBackend
       ? await DataParallelGradients.start({
           backend,
           model,
@@ -140,12 +129,7 @@ async function measureEngine(
     const label = name === 'wasm' ? backend.kernelPath : name;
     return {
       preset,
-      impl:
-        pool !== null
-          ? `${label}×${threads} rows`
-          : gradients.workers > 1
-            ? `${label}×${gradients.workers} data`
-            : label,
+      impl: gradients.workers > 1 ? `${label}×${gradients.workers}` : label,
       tokensPerSecond: (B * T) / (stepMs / 1000),
       stepMs,
       parameters: model.parameterCount,
@@ -156,16 +140,12 @@ async function measureEngine(
     };
   } finally {
     await gradients.close();
-    await pool?.close();
   }
 }
 
-function parseModes(value: string): ParallelMode[] {
-  const modes = value.split(',').map((s) => s.trim());
-  const bad = modes.filter((m) => m !== 'data' && m !== 'rows');
-  if (bad.length > 0)
-    throw new InvalidArgumentError(`unknown mode(s) ${bad.join(', ')}: expected data, rows or data,rows.`);
-  return modes as ParallelMode[];
+/** The wasm backend's kernel paths to compare: the native one where the addon loads, and WebAssembly alone. */
+function wasmKernelPaths(): KernelPath[] {
+  return [...new Set<KernelPath>([defaultWasmKernelPath(), defaultKernelPath()])];
 }
 
 const BENCH_ADAMW = { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 } as const;
@@ -211,7 +191,8 @@ function measureTorch(
 export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
   const presets: ModelPresetName[] = o.preset === 'all' ? ['tiny', 'small'] : [o.preset];
   const backends: BackendName[] = o.backend === 'all' ? [...BACKEND_NAMES] : [o.backend];
-  const print = (m: Measurement, ratio?: number): void => {
+  const paths = wasmKernelPaths();
+  const print = (m: Measurement, ratios: { torch?: number; wasm?: number }): void => {
     if (o.json) {
       process.stdout.write(
         jsonLine({
@@ -223,48 +204,73 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
           engine_bytes: m.engineBytes,
           computed_bytes: m.computedBytes,
           peak_rss_bytes: m.peakRssBytes,
-          ratio_to_pytorch: ratio,
+          ratio_to_pytorch: ratios.torch,
+          ratio_to_wasm: ratios.wasm,
         }),
       );
     } else {
-      const vsTorch = ratio === undefined ? '' : `  ${ratio.toFixed(3)}× PyTorch (same run)`;
+      const vsTorch = ratios.torch === undefined ? '' : `  ${ratios.torch.toFixed(3)}× PyTorch`;
+      const vsWasm = ratios.wasm === undefined ? '' : `  ${ratios.wasm.toFixed(2)}× wasm`;
       const memory =
         m.engineBytes === undefined || m.computedBytes === undefined
           ? ''
           : `  engine ${mib(m.engineBytes)} MiB = ${(m.engineBytes / m.computedBytes).toFixed(2)}× computed ${mib(m.computedBytes)}`;
-      const extra = vsTorch + memory;
       process.stdout.write(
-        `${m.preset.padEnd(6)} ${m.impl.padEnd(20)} ${Math.round(m.tokensPerSecond).toString().padStart(8)} tokens/s` +
-          `  ${m.stepMs.toFixed(1).padStart(8)} ms/step${extra}\n`,
+        `${m.preset.padEnd(6)} ${m.impl.padEnd(34)} ${Math.round(m.tokensPerSecond).toString().padStart(8)} tokens/s` +
+          `  ${m.stepMs.toFixed(1).padStart(8)} ms/step${vsTorch}${vsWasm}${memory}\n`,
       );
     }
   };
-  const printMatmul = (m: MatmulMeasurement): void => {
+  const printMatmul = (m: MatmulMeasurement, ceiling?: MatmulMeasurement): void => {
     const { name, N, C, OC } = m.shape;
+    const forwardRatio = ceiling && m.forwardGflops / ceiling.forwardGflops;
+    const backwardRatio = ceiling && m.backwardGflops / ceiling.backwardGflops;
     if (o.json) {
       process.stdout.write(
         jsonLine({
           preset: m.preset,
           matmul: name,
+          impl: m.impl,
           n: N,
           c: C,
           oc: OC,
-          threads: m.threads,
           forward_gflops: m.forwardGflops,
           backward_gflops: m.backwardGflops,
+          forward_ratio_to_torch_mm_1t: forwardRatio,
+          backward_ratio_to_torch_mm_1t: backwardRatio,
         }),
       );
     } else {
+      const ratio = (r: number | undefined): string => (r === undefined ? '' : ` (${(100 * r).toFixed(0)}%)`);
       process.stdout.write(
-        `${m.preset.padEnd(6)} matmul ${name.padEnd(12)} ${`${N}×${C}→${OC}`.padEnd(15)} ${m.threads} thread${m.threads > 1 ? 's' : ' '}` +
-          `  forward ${m.forwardGflops.toFixed(1).padStart(6)} GFLOP/s  backward ${m.backwardGflops.toFixed(1).padStart(6)} GFLOP/s\n`,
+        `${m.preset.padEnd(6)} matmul ${name.padEnd(12)} ${`${N}×${C}→${OC}`.padEnd(15)} ${m.impl.padEnd(34)}` +
+          `  forward ${m.forwardGflops.toFixed(1).padStart(6)} GFLOP/s${ratio(forwardRatio)}` +
+          `  backward ${m.backwardGflops.toFixed(1).padStart(6)} GFLOP/s${ratio(backwardRatio)}\n`,
       );
     }
   };
+  if (!o.json) {
+    const native = nativeStatus();
+    process.stdout.write(
+      native.loaded
+        ? `native kernels: ${native.isas.join(', ') || 'none for this CPU'}; kernel paths measured: ${paths.join(', ')}\n`
+        : `native kernels unavailable (${native.reason}); kernel paths measured: ${paths.join(', ')}\n`,
+    );
+  }
   for (const preset of presets) {
     if (o.matmul && backends.includes('wasm')) {
-      for (const threads of o.threads) {
-        for (const m of await measureMatmuls(preset, o.vocab, threads, 9)) printMatmul(m);
+      // torch.mm on 1 and N threads is the ceiling; the engine's kernels run one per thread (each
+      // data-parallel replica calls them on its own slice), so their figures are one thread's,
+      // and the percentages compare them with torch.mm on one thread.
+      const ceilings = new Map<number, MatmulMeasurement[]>();
+      for (const threads of o.torch ? o.threads : []) {
+        const torch = measureTorchMatmuls(preset, o.vocab, threads, 9);
+        if (torch !== null) ceilings.set(threads, torch);
+      }
+      for (const torch of ceilings.values()) torch.forEach((m) => printMatmul(m));
+      for (const kernelPath of paths) {
+        const measured = await measureMatmuls(preset, o.vocab, kernelPath, 9);
+        measured.forEach((m, i) => printMatmul(m, ceilings.get(1)?.[i]));
       }
     }
     // Interleaved per thread count: PyTorch with T threads, then the engine with T, so machine
@@ -274,12 +280,17 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
       if (o.torch && torch === null && !o.json) {
         process.stdout.write(`${preset}: PyTorch reference skipped (no /usr/bin/python3 with torch).\n`);
       }
-      if (torch) print(torch);
+      if (torch) print(torch, {});
       for (const name of backends) {
         if (name !== 'wasm' && threads > 1) continue;
-        for (const mode of threads > 1 ? o.parallel : ['data' as const]) {
-          const m = await measureEngine(name, threads, mode, preset, o.vocab, o.steps, o.warmup);
-          print(m, torch ? m.tokensPerSecond / torch.tokensPerSecond : undefined);
+        let wasmOnly: Measurement | undefined;
+        for (const kernelPath of name === 'wasm' ? paths : [null]) {
+          const m = await measureEngine(name, kernelPath, threads, preset, o.vocab, o.steps, o.warmup);
+          print(m, {
+            torch: torch ? m.tokensPerSecond / torch.tokensPerSecond : undefined,
+            wasm: wasmOnly && m.tokensPerSecond / wasmOnly.tokensPerSecond,
+          });
+          wasmOnly ??= kernelPath === defaultWasmKernelPath() ? m : undefined;
         }
       }
     }

@@ -1,7 +1,11 @@
 // Matmul throughput at the shapes a preset's training step runs: GFLOP/s of the forward product
-// and of the backward pair (dinp and dweight), on one thread and with rows split over several.
+// and of the backward pair (dinp and dweight), per kernel path on one thread, beside PyTorch's
+// torch.mm on the same shapes (the BLAS ceiling this machine offers) on 1 and N threads.
 
-import { MatmulPool } from '../math/wasm/parallel';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { KernelPath } from '../math/wasm/kernel-path';
 import { createWasmBackend } from '../math/wasm/wasm-backend';
 import type { WasmBackend } from '../math/wasm/wasm-backend';
 import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
@@ -19,7 +23,7 @@ export interface MatmulShape {
 export interface MatmulMeasurement {
   preset: ModelPresetName;
   shape: MatmulShape;
-  threads: number;
+  impl: string; // a kernel path, or "torch.mm-<threads>t"
   forwardGflops: number;
   backwardGflops: number;
 }
@@ -37,25 +41,54 @@ export function presetMatmulShapes(preset: ModelPresetName, vocab: number): Matm
   ];
 }
 
-/** Median GFLOP/s over `reps` timed repetitions of each product, after two untimed ones. */
+/** Median GFLOP/s of the engine's kernels on `kernelPath`, one thread, over `reps` timed repetitions. */
 export async function measureMatmuls(
+  preset: ModelPresetName,
+  vocab: number,
+  kernelPath: KernelPath,
+  reps: number,
+): Promise<MatmulMeasurement[]> {
+  const backend = await createWasmBackend({ kernelPath });
+  return presetMatmulShapes(preset, vocab).map((shape) => ({
+    preset,
+    shape,
+    impl: kernelPath,
+    ...measureShape(backend, shape, reps),
+  }));
+}
+
+const PYTHON = '/usr/bin/python3';
+
+/** torch.mm's GFLOP/s on the same shapes with `threads` threads; null without PyTorch. */
+export function measureTorchMatmuls(
   preset: ModelPresetName,
   vocab: number,
   threads: number,
   reps: number,
-): Promise<MatmulMeasurement[]> {
-  const pool = threads > 1 ? await MatmulPool.start(threads) : null;
-  const backend = pool?.backend ?? (await createWasmBackend());
-  try {
-    return presetMatmulShapes(preset, vocab).map((shape) => ({
+): MatmulMeasurement[] | null {
+  const script = fileURLToPath(new URL('../../scripts/reference/torch_mm.py', import.meta.url));
+  if (!existsSync(script) || !existsSync(PYTHON)) return null;
+  const shapes = presetMatmulShapes(preset, vocab);
+  const spec = JSON.stringify(shapes.map((s) => [s.N, s.C, s.OC, s.transposed]));
+  const run = spawnSync(PYTHON, [script, '--threads', String(threads), '--reps', String(reps), spec], {
+    encoding: 'utf8',
+  });
+  if (run.error !== undefined || (run.status !== 0 && /No module named 'torch'/.test(run.stderr)))
+    return null;
+  if (run.status !== 0) throw new Error(`torch.mm bench failed: ${run.stderr.trim().split('\n').pop()}`);
+  const lines = run.stdout.trim().split('\n');
+  return shapes.map((shape, i) => {
+    const r = JSON.parse(lines[i] ?? '{}') as { forward_gflops?: number; backward_gflops?: number };
+    if (typeof r.forward_gflops !== 'number' || typeof r.backward_gflops !== 'number')
+      throw new Error(`torch.mm bench printed no figures for ${shape.name}`);
+    return {
       preset,
       shape,
-      threads,
-      ...measureShape(backend, shape, reps),
-    }));
-  } finally {
-    await pool?.close();
-  }
+      impl: `torch.mm-${threads}t`,
+      forwardGflops: r.forward_gflops,
+      backwardGflops: r.backward_gflops,
+    };
+  });
 }
 
 function measureShape(

@@ -85,7 +85,7 @@ async function train(
     `Model: ${modelConfig.nLayer} layers, ${modelConfig.nHead} heads, width ${modelConfig.nEmbd}, context ` +
       `${modelConfig.contextLength} — ${trainer.model.parameterCount.toLocaleString('en-US')} parameters; ` +
       `batch ${spec.train.batchSize}×${spec.train.seqLen}×${spec.train.gradAccumSteps}, ` +
-      `${opts.resume ? `steps ${trainer.step} → ${spec.train.steps}` : `${spec.train.steps} steps`}, backend ${spec.backend}.`,
+      `${opts.resume ? `steps ${trainer.step} → ${spec.train.steps}` : `${spec.train.steps} steps`}, backend ${spec.backend} (kernel path ${trainer.backend.kernelPath}).`,
   );
 
   if (opts.resume !== undefined) {

@@ -16,13 +16,13 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng';
 import type { Backend } from '../backend';
 import { tsBackend } from '../ts-backend';
-import { KERNEL_PATHS, relaxedSimdAvailable } from './kernel-path';
+import { availableKernelPaths } from './kernel-path';
 import { createWasmBackend, type WasmBackend } from './wasm-backend';
 
-// Each test computes the ts reference once and checks every wasm kernel path against it.
-const PATHS = relaxedSimdAvailable() ? KERNEL_PATHS : KERNEL_PATHS.filter((p) => p === 'wasm-simd128');
+// Each test computes the ts reference once and checks every kernel path this machine runs against
+// it: the WebAssembly builds, and the native kernels of each instruction set the CPU has.
 const BACKENDS: WasmBackend[] = await Promise.all(
-  PATHS.map((kernelPath) => createWasmBackend({ kernelPath })),
+  availableKernelPaths().map((kernelPath) => createWasmBackend({ kernelPath })),
 );
 
 function normals(rng: Rng, n: number, scale = 1, offset = 0): Float32Array {

@@ -5,7 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TargetOutOfRangeError } from '../cross-entropy';
-import { defaultKernelPath, KERNEL_PATHS, relaxedSimdAvailable } from './kernel-path';
+import {
+  availableKernelPaths,
+  defaultKernelPath,
+  relaxedSimdAvailable,
+  splitKernelPath,
+} from './kernel-path';
 import { createWasmBackend, KernelDimensionError, TokenIdOutOfRangeError } from './wasm-backend';
 import { BufferTooSmallError, ForeignBufferError, WasmMemoryExhaustedError } from './wasm-heap';
 
@@ -106,13 +111,13 @@ describe('wasm backend argument checks', () => {
 });
 
 describe('wasm kernel paths', () => {
-  it('defaults to the fused path exactly when the runtime has relaxed SIMD', async () => {
+  it('defaults to the fused WebAssembly build exactly when the runtime has relaxed SIMD', async () => {
     const be = await createWasmBackend();
     expect(be.kernelPath).toBe(defaultKernelPath());
-    expect(be.kernelPath === 'wasm-relaxed-fma').toBe(relaxedSimdAvailable());
+    expect(splitKernelPath(be.kernelPath).wasm === 'wasm-relaxed-fma').toBe(relaxedSimdAvailable());
   });
 
-  it.each(KERNEL_PATHS.filter((p) => p === 'wasm-simd128' || relaxedSimdAvailable()))(
+  it.each(availableKernelPaths())(
     '%s gives bitwise-identical matmul results on identical inputs',
     async (kernelPath) => {
       const be = await createWasmBackend({ kernelPath });

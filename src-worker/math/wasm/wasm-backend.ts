@@ -1,5 +1,8 @@
 // The `wasm` backend: the kernels of wat/*.wat (f32x4 SIMD, blocked matmul) over one shared
-// WebAssembly.Memory. Same contract and results as the `ts` reference, to float32 rounding.
+// WebAssembly.Memory, with the native addon's kernels in their place where the kernel path names
+// an instruction set (src-worker/native): those work in place on the same memory, so the model,
+// data-parallel replicas and checkpoints see one backend. Same contract and results as the `ts`
+// reference, to float32 rounding.
 //
 // Buffers: every Float32Array/Int32Array given to a kernel must be a view of this backend's memory,
 // i.e. come from its allocF32/allocI32 (a subarray of one is fine). Kernels receive the view's
@@ -7,12 +10,14 @@
 // WebAssembly runs. Allocation is a bump pointer that never frees: allocate a run's buffers once.
 import type { Backend } from '../backend';
 import { TargetOutOfRangeError } from '../cross-entropy';
-import { compileKernels, defaultKernelPath, type KernelPath } from './kernel-path';
-import { wasm, type WasmGlobal, type WasmModule } from './wasm-api';
+import { bindNativeKernels, type NativeKernelName } from '../../native/native-kernels';
+import { compileKernels, defaultKernelPath, splitKernelPath, type KernelPath } from './kernel-path';
+import type { WasmModule } from './wasm-api';
 import { DEFAULT_INITIAL_BYTES, MAX_MEMORY_BYTES, WasmHeap } from './wasm-heap';
+import { instantiateKernels, type KernelExports } from './wasm-kernels';
 
 export interface WasmBackendOptions {
-  /** Which build of the kernels to run; default: 'wasm-relaxed-fma' where the runtime has it. */
+  /** Which kernels to run; default: the native ones where the addon loads, the fused wasm build where the runtime has it. */
   kernelPath?: KernelPath;
   /** Memory reserved up front (default 16 MiB); it grows on demand. */
   initialBytes?: number;
@@ -36,227 +41,6 @@ export class TokenIdOutOfRangeError extends RangeError {
   }
 }
 
-/** The exports of the compiled module; addresses are byte offsets, dims element counts. */
-export interface KernelExports {
-  /** Sizes in floats of the scratch (matmul packing, GELU chunk) each instance needs its own of. */
-  readonly pack_a_floats: WasmGlobal;
-  readonly pack_b_floats: WasmGlobal;
-  readonly tile_floats: WasmGlobal;
-  readonly chunk_floats: WasmGlobal;
-  set_scratch(packA: number, packB: number, tile: number, chunk: number): void;
-  /** out (M,P) += A·B with A[i,k] = a[i·aRow + k·aK], B[k,j] = b[k·bK + j·bCol] (strides in elements). */
-  gemm(
-    out: number,
-    a: number,
-    aRow: number,
-    aK: number,
-    b: number,
-    bK: number,
-    bCol: number,
-    M: number,
-    P: number,
-    K: number,
-  ): void;
-  /** sums (P) += Σ_n x[n,:] for x (N,P). */
-  column_sums(sums: number, x: number, N: number, P: number): void;
-  first_id_out_of_range(ids: number, n: number, limit: number): number;
-  encoder_forward(out: number, inp: number, wte: number, wpe: number, B: number, T: number, C: number): void;
-  encoder_backward(
-    dwte: number,
-    dwpe: number,
-    dout: number,
-    inp: number,
-    B: number,
-    T: number,
-    C: number,
-  ): void;
-  layernorm_forward(
-    out: number,
-    mean: number,
-    rstd: number,
-    inp: number,
-    weight: number,
-    bias: number,
-    N: number,
-    C: number,
-  ): void;
-  layernorm_backward(
-    dinp: number,
-    dweight: number,
-    dbias: number,
-    dout: number,
-    inp: number,
-    weight: number,
-    mean: number,
-    rstd: number,
-    N: number,
-    C: number,
-  ): void;
-  matmul_forward(
-    out: number,
-    inp: number,
-    weight: number,
-    bias: number,
-    N: number,
-    C: number,
-    OC: number,
-  ): void;
-  matmul_backward(
-    dinp: number,
-    dweight: number,
-    dbias: number,
-    dout: number,
-    inp: number,
-    weight: number,
-    N: number,
-    C: number,
-    OC: number,
-  ): void;
-  matmul_transposed_forward(out: number, inp: number, weight: number, N: number, C: number, OC: number): void;
-  matmul_transposed_backward(
-    dinp: number,
-    dweight: number,
-    dout: number,
-    inp: number,
-    weight: number,
-    N: number,
-    C: number,
-    OC: number,
-  ): void;
-  attention_forward(
-    out: number,
-    preatt: number,
-    att: number,
-    inp: number,
-    B: number,
-    T: number,
-    C: number,
-    NH: number,
-  ): void;
-  attention_backward(
-    dinp: number,
-    dpreatt: number,
-    datt: number,
-    dout: number,
-    inp: number,
-    att: number,
-    B: number,
-    T: number,
-    C: number,
-    NH: number,
-  ): void;
-  gelu_forward(out: number, inp: number, n: number): void;
-  gelu_backward(dinp: number, inp: number, dout: number, n: number): void;
-  residual_forward(out: number, a: number, b: number, n: number): void;
-  residual_backward(da: number, db: number, dout: number, n: number): void;
-  cross_entropy_forward(losses: number, probs: number, targets: number, N: number, V: number): void;
-  cross_entropy_backward(
-    dlogits: number,
-    probs: number,
-    targets: number,
-    scale: number,
-    N: number,
-    V: number,
-  ): void;
-  adamw_update(
-    params: number,
-    grads: number,
-    m: number,
-    v: number,
-    n: number,
-    lr: number,
-    beta1: number,
-    oneMinusBeta1: number,
-    beta2: number,
-    oneMinusBeta2: number,
-    eps: number,
-    weightDecay: number,
-    c1: number,
-    c2: number,
-  ): void;
-  sgd_momentum_update(
-    params: number,
-    grads: number,
-    momentum: number,
-    n: number,
-    lr: number,
-    mu: number,
-    weightDecay: number,
-  ): void;
-  sum_squares(x: number, n: number): number;
-  scale(x: number, s: number, n: number): void;
-}
-
-/**
- * What runs the four matmul kernels once their arguments are checked: by default this backend's
- * own instance; parallel.ts substitutes a pool of workers that split the rows.
- */
-export type MatmulRunner = Pick<
-  KernelExports,
-  'matmul_forward' | 'matmul_backward' | 'matmul_transposed_forward' | 'matmul_transposed_backward'
->;
-
-type KernelFunctionName = Exclude<
-  keyof KernelExports,
-  'pack_a_floats' | 'pack_b_floats' | 'tile_floats' | 'chunk_floats'
->;
-
-/** Parameter count of each exported function: checked at load, so a .wat edit that changes one fails loudly. */
-const ARITY: Record<KernelFunctionName, number> = {
-  set_scratch: 4,
-  gemm: 10,
-  column_sums: 4,
-  first_id_out_of_range: 3,
-  encoder_forward: 7,
-  encoder_backward: 7,
-  layernorm_forward: 8,
-  layernorm_backward: 10,
-  matmul_forward: 7,
-  matmul_backward: 9,
-  matmul_transposed_forward: 6,
-  matmul_transposed_backward: 8,
-  attention_forward: 8,
-  attention_backward: 10,
-  gelu_forward: 3,
-  gelu_backward: 4,
-  residual_forward: 4,
-  residual_backward: 4,
-  cross_entropy_forward: 5,
-  cross_entropy_backward: 6,
-  adamw_update: 14,
-  sgd_momentum_update: 7,
-  sum_squares: 2,
-  scale: 3,
-};
-
-/**
- * An instance of the kernels on the heap's memory, its exports checked against ARITY, with packing
- * scratch of its own allocated from the heap (once: instances sharing a memory never share it).
- */
-export function instantiateKernels(module: WasmModule, heap: WasmHeap): KernelExports {
-  const exports = new wasm.Instance(module, { env: { memory: heap.memory } }).exports;
-  for (const [name, arity] of Object.entries(ARITY)) {
-    const fn = exports[name];
-    if (typeof fn !== 'function' || fn.length !== arity) {
-      throw new Error(`wasm kernels: export '${name}' is missing or does not take ${arity} parameters`);
-    }
-  }
-  const kernels = exports as unknown as KernelExports;
-  const [packA, packB, tile, chunk] = allocScratch(kernels, heap);
-  kernels.set_scratch(packA, packB, tile, chunk);
-  return kernels;
-}
-
-/** Allocates one instance's worth of scratch; returns the addresses for set_scratch. */
-export function allocScratch(kernels: KernelExports, heap: WasmHeap): [number, number, number, number] {
-  return [
-    heap.allocF32(kernels.pack_a_floats.value).byteOffset,
-    heap.allocF32(kernels.pack_b_floats.value).byteOffset,
-    heap.allocF32(kernels.tile_floats.value).byteOffset,
-    heap.allocF32(kernels.chunk_floats.value).byteOffset,
-  ];
-}
-
 /** True for a non-negative integer below 2³² (what a kernel's i32 dimension can hold). */
 function isDim(x: number): boolean {
   return x >>> 0 === x;
@@ -264,20 +48,28 @@ function isDim(x: number): boolean {
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
-  /** The build of the kernels in use; checkpoints record it, since the paths round differently. */
+  /** The kernels in use; checkpoints record it, since the paths round differently. */
   readonly kernelPath: KernelPath;
-  /** The compiled kernels, for instantiating on the same memory in other workers. */
+  /** The compiled WebAssembly kernels, for instantiating on the same memory in other workers. */
   readonly module: WasmModule;
   readonly heap: WasmHeap;
+  /** Each kernel by its export name: the native one where the path has one, else WebAssembly's. */
   private readonly k: KernelExports;
-  private readonly matmuls: MatmulRunner;
 
-  constructor(module: WasmModule, kernelPath: KernelPath, heap: WasmHeap, matmuls?: MatmulRunner) {
+  /** `module` must be the compiled build `kernelPath` names (compileKernels of its wasm part). */
+  constructor(module: WasmModule, kernelPath: KernelPath, heap: WasmHeap) {
     this.module = module;
     this.kernelPath = kernelPath;
     this.heap = heap;
-    this.k = instantiateKernels(module, heap);
-    this.matmuls = matmuls ?? this.k;
+    const wasmKernels = instantiateKernels(module, heap);
+    const { native } = splitKernelPath(kernelPath);
+    if (native === null) {
+      this.k = wasmKernels;
+    } else {
+      // Typed as the exports they replace, so a native kernel must match one by name.
+      const nativeKernels: Pick<KernelExports, NativeKernelName> = bindNativeKernels(native, heap.memory);
+      this.k = { ...wasmKernels, ...nativeKernels };
+    }
   }
 
   // The kernels are arrow-function fields so that they stay bound when taken off the object, as
@@ -402,7 +194,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'matmulForward';
     this.dims(name, N, C, OC);
-    this.matmuls.matmul_forward(
+    this.k.matmul_forward(
       h.address(out, N * OC, name, 'out'),
       h.address(inp, N * C, name, 'inp'),
       h.address(weight, C * OC, name, 'weight'),
@@ -427,7 +219,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'matmulBackward';
     this.dims(name, N, C, OC);
-    this.matmuls.matmul_backward(
+    this.k.matmul_backward(
       h.address(dinp, N * C, name, 'dinp'),
       h.address(dweight, C * OC, name, 'dweight'),
       dbias === null ? 0 : h.address(dbias, OC, name, 'dbias'),
@@ -451,7 +243,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'matmulTransposedForward';
     this.dims(name, N, C, OC);
-    this.matmuls.matmul_transposed_forward(
+    this.k.matmul_transposed_forward(
       h.address(out, N * OC, name, 'out'),
       h.address(inp, N * C, name, 'inp'),
       h.address(weight, OC * C, name, 'weight'),
@@ -474,7 +266,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'matmulTransposedBackward';
     this.dims(name, N, C, OC);
-    this.matmuls.matmul_transposed_backward(
+    this.k.matmul_transposed_backward(
       h.address(dinp, N * C, name, 'dinp'),
       h.address(dweight, OC * C, name, 'dweight'),
       h.address(dout, N * OC, name, 'dout'),
@@ -727,7 +519,7 @@ export class WasmBackend implements Backend {
 /** A wasm backend on a fresh memory. Compiles the kernels once per process and path. */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
   const kernelPath = options.kernelPath ?? defaultKernelPath();
-  const module = await compileKernels(kernelPath);
+  const module = await compileKernels(splitKernelPath(kernelPath).wasm);
   const heap = new WasmHeap(
     options.initialBytes ?? DEFAULT_INITIAL_BYTES,
     options.maximumBytes ?? MAX_MEMORY_BYTES,

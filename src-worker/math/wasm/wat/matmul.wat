@@ -85,8 +85,8 @@
     (br $rows))))
 
 ;; sums (P) += Σ_n x[n,:] for x (N,P): 16 columns at a time held in four accumulators down all
-;; rows, then 4 at a time, then single columns. Exported for hosts that split matmul_backward.
-(func $column_sums (export "column_sums") (param $sums i32) (param $x i32) (param $N i32) (param $P i32)
+;; rows, then 4 at a time, then single columns.
+(func $column_sums (param $sums i32) (param $x i32) (param $N i32) (param $P i32)
   (local $j i32) (local $p i32) (local $n i32) (local $stride i32)
   (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s f32)
   (local.set $stride (i32.shl (local.get $P) (i32.const 2)))
@@ -143,10 +143,8 @@
     (local.set $j (i32.add (local.get $j) (i32.const 1)))
     (br $by1))))
 
-;; out (M,P) += A (M,K) · B (K,P) with the strides described at the top of this file. Exported
-;; for hosts that split one product across workers (each takes a block of rows of out) and for
-;; benchmarks of the single products.
-(func $gemm (export "gemm") (param $out i32) (param $a i32) (param $aRow i32) (param $aK i32)
+;; out (M,P) += A (M,K) · B (K,P) with the strides described at the top of this file.
+(func $gemm (param $out i32) (param $a i32) (param $aRow i32) (param $aK i32)
             (param $b i32) (param $bK i32) (param $bCol i32)
             (param $M i32) (param $P i32) (param $K i32)
   (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
