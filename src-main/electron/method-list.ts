@@ -45,6 +45,8 @@ export const METHOD_LIST = [
   'system.info',
   'dataFolder.get',
   'dataFolder.choose',
+  'store.status',
+  'store.recover',
 ] as const satisfies readonly MethodName[];
 
 type Missing = Exclude<MethodName, (typeof METHOD_LIST)[number]>;

@@ -19,6 +19,7 @@ import { outcomeOf, RunRecorder } from './run-recorder';
 import type { Outcome } from './run-recorder';
 import { runSummary } from './store';
 import type { RunRecord, Store } from './store';
+import { isStorageFault } from './store/integrity';
 import { UpdateThrottle } from './update-throttle';
 import { WorkerClient } from './worker-client';
 import type { WorkerExit } from './worker-client';
@@ -40,6 +41,8 @@ export interface RunManagerOptions {
   emit: (event: StudioEvent) => void;
   /** Live generations streamed by a training worker; returns false for a request it does not know. */
   onGeneration: (client: WorkerClient, event: GenerationEvent | RequestErrorEvent) => boolean;
+  /** Recording hit a fault of the database file itself (see store/integrity.ts isStorageFault). */
+  onStorageFault?: (err: unknown) => void;
 }
 
 interface ActiveRun {
@@ -91,6 +94,8 @@ export class RunManager {
   private readonly throttle: UpdateThrottle;
   private readonly supervisor: NodeJS.Timeout;
   private closing = false;
+  /** The store is no longer trusted: nothing more is recorded in it (see detach). */
+  private detached = false;
 
   constructor(private readonly opts: RunManagerOptions) {
     this.throttle = new UpdateThrottle(
@@ -238,6 +243,30 @@ export class RunManager {
     this.throttle.dispose();
   }
 
+  /**
+   * The database was found damaged: every worker stops, writing its final checkpoint into its run
+   * folder (where a rebuild finds it), and nothing more is written to the store.
+   */
+  async detach(): Promise<void> {
+    this.detached = true;
+    this.closing = true;
+    clearInterval(this.supervisor);
+    this.throttle.dispose();
+    const runs = [...this.active.values()];
+    for (const a of runs) if (!a.ended) a.client.send({ type: 'stop' });
+    await Promise.all(
+      runs.map(async (a) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.opts.shutdownGraceMs);
+        });
+        await Promise.race([a.client.exited, late]);
+        clearTimeout(timer);
+        await a.client.terminate();
+      }),
+    );
+  }
+
   private requireLive(runId: number, what: string): ActiveRun {
     const a = this.active.get(runId);
     if (a === undefined || a.ended) {
@@ -325,9 +354,14 @@ export class RunManager {
   }
 
   private receive(a: ActiveRun, event: WorkerEvent): void {
+    if (this.detached) return;
     try {
       this.handle(a, event);
     } catch (err) {
+      if (isStorageFault(err) && this.opts.onStorageFault !== undefined) {
+        this.opts.onStorageFault(err); // the run stops through detach(), with a checkpoint
+        return;
+      }
       // A database or protocol error while recording: the run cannot go on consistently.
       if (a.ended) return;
       a.ended = true;
@@ -461,6 +495,7 @@ export class RunManager {
 
   private exited(a: ActiveRun, exit: WorkerExit): void {
     this.active.delete(a.runId);
+    if (this.detached) return;
     this.throttle.forget(a.runId);
     if (!a.ended) {
       a.ended = true;

@@ -35,6 +35,7 @@ import { exportMetrics } from './export-metrics';
 import { cutHistory, forkRun } from './history';
 import { applyEdits, datasetFiles, defaultRunConfig, specFor, withSteps } from './run-config';
 import { RunManager } from './run-manager';
+import { isStorageFault } from './store/integrity';
 import type { GenerationEvent, RequestErrorEvent } from './run-manager';
 import { datasetInfo, defaultConcurrency, defaultSettings, runSummary, Store } from './store';
 import type { DatasetRecord, RunRecord } from './store';
@@ -55,6 +56,8 @@ export interface StudioOptions {
   dataFolder?: Omit<DataDirResolution, 'dataDir'>;
   /** better-sqlite3's native addon for the database, instead of node_modules' (Node's build). */
   nativeBinding?: string;
+  /** A call or a run's recording hit a fault of the database file (RecoverableStudio handles it). */
+  onStorageFault?: (err: unknown) => void;
 }
 
 /** Runs that may be resumed from a checkpoint (a paused one only when no worker holds it). */
@@ -97,6 +100,7 @@ export class Studio {
       maxConcurrent: () => this.store.settings.get().maxConcurrentRuns,
       emit: (event) => this.emit(event),
       onGeneration: (client, event) => this.generationEvent(client, event),
+      onStorageFault: (err) => options.onStorageFault?.(err),
     });
     this.handlers = this.createHandlers();
   }
@@ -121,7 +125,10 @@ export class Studio {
   /** Validates the payload against the method's schema and runs it (what every binding calls). */
   call(method: string, payload: unknown): Promise<unknown> {
     if (this.closed) return Promise.reject(new StudioError('conflict', 'The studio is closed.'));
-    return dispatch(this.handlers, method, payload);
+    return dispatch(this.handlers, method, payload).catch((err: unknown) => {
+      if (isStorageFault(err)) this.options.onStorageFault?.(err);
+      throw err;
+    });
   }
 
   /** Receives every event; returns the function that unsubscribes. */
@@ -135,6 +142,19 @@ export class Studio {
     if (this.closed) return;
     this.closed = true;
     await this.manager.close();
+    await Promise.all([...this.oneShotWorkers].map((w) => w.terminate()));
+    this.store.close();
+    this.listeners.clear();
+  }
+
+  /**
+   * Closes without writing another record: the database is damaged (see RecoverableStudio). The
+   * runs stop with a checkpoint in their folders; the one-shot workers end.
+   */
+  async abandon(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.manager.detach();
     await Promise.all([...this.oneShotWorkers].map((w) => w.terminate()));
     this.store.close();
     this.listeners.clear();
@@ -242,6 +262,14 @@ export class Studio {
         const dir = path === null ? null : await checkDataFolder(path, this.layout.root, context.defaultDir);
         await saveChoice(context.choiceFile, dir, context.defaultDir);
         return describeDataFolder(this.layout.root, context);
+      },
+      // A damaged database is answered by RecoverableStudio, which wraps this service.
+      'store.status': async () => ({ damage: null }),
+      'store.recover': async () => {
+        throw new StudioError(
+          'conflict',
+          `The database ${this.layout.database} is sound; there is nothing to recover.`,
+        );
       },
       'system.info': async () => ({
         appVersion: APP_VERSION,

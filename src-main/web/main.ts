@@ -5,6 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { describeDamage } from '../studio/store/integrity';
 import { serveStudio } from './serve';
 import type { ServeHandle } from './serve';
 
@@ -25,6 +26,15 @@ export async function serveCommand(options: ServeCommandOptions = {}): Promise<S
     workerScript: `${outDir}engine/worker.js`,
   });
   console.log(`Crystalline Studio is serving ${handle.studio.layout.root}`);
+  const damage = handle.studio.damaged;
+  if (damage !== null) {
+    // Served anyway, so the page can offer the choice; `crystalline repair` offers it here.
+    console.error(describeDamage(damage));
+    console.error(
+      `Open the page to choose, or stop and run \`crystalline repair --fresh\` or \`crystalline repair --rebuild\` ` +
+        `with --data-dir ${handle.studio.layout.root}.`,
+    );
+  }
   console.log(`Open ${handle.server.url}`);
   let closing = false;
   const shutdown = (): void => {

@@ -89,6 +89,7 @@ export const HTTP_STATUS_OF: Record<StudioErrorCode, number> = {
   'not-found': 404,
   conflict: 409,
   failed: 500,
+  'store-damaged': 503,
 };
 
 class HttpError extends Error {

@@ -3,18 +3,8 @@
 // rebuilt from the run folders) leave the copy in place. Damage is real: pages are overwritten.
 
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-  closeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeCheckpoint } from '../../../src-worker/checkpoint/write';
 import {
@@ -25,6 +15,7 @@ import {
 import type { RunConfig } from '../../api';
 import { dataDirLayout, ensureDataDir } from '../data-dir';
 import { openDatabase } from '../db';
+import { damagePageOf as damage } from '../test-support/damage';
 import { tempDir } from '../test-support/fixtures';
 import { Store } from './index';
 import { DamagedDatabaseError, inspectDatabase } from './integrity';
@@ -75,22 +66,7 @@ function historyDb(points: number): void {
   store.close();
 }
 
-/** Overwrites the middle of one b-tree page of `table` (found with dbstat) with garbage. */
-function damagePageOf(table: string): number {
-  const db = new Database(dbPath, { readonly: true });
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  const pages = db
-    .prepare("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno")
-    .pluck()
-    .all(table) as number[];
-  db.close();
-  expect(pages.length).toBeGreaterThan(0);
-  const page = pages[Math.floor(pages.length / 2)];
-  const fd = openSync(dbPath, 'r+');
-  writeSync(fd, Buffer.alloc(pageSize / 2, 0xa5), 0, pageSize / 2, (page - 1) * pageSize + 8);
-  closeSync(fd);
-  return page;
-}
+const damagePageOf = (table: string): number => damage(dbPath, table);
 
 function damageOf(open: () => unknown): DamagedDatabaseError {
   try {

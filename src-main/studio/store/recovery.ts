@@ -13,6 +13,7 @@ import type { DataDirLayout } from '../data-dir';
 import type { Settings } from '../../api';
 import { Store } from './index';
 import type { NewPoint } from './metrics';
+import { inspectDatabase, preserveDamaged } from './integrity';
 import type { DatabaseDamage, RecoveryAction } from './integrity';
 
 export interface RecoveryReport {
@@ -71,6 +72,27 @@ export async function recoverDatabase(
     throw err;
   }
   return { store, report };
+}
+
+/**
+ * `crystalline repair`: checks the data folder's database and, when it is damaged, copies it aside
+ * and replaces it as `action` says. Null when the database is sound (nothing is done).
+ */
+export async function repairDataFolder(
+  layout: DataDirLayout,
+  action: RecoveryAction,
+  defaults: Settings,
+): Promise<RecoveryReport | null> {
+  const found = inspectDatabase(layout.database);
+  if (found === null) return null;
+  const { store, report } = await recoverDatabase(
+    layout,
+    preserveDamaged(layout.database, found),
+    action,
+    defaults,
+  );
+  store.close();
+  return report;
 }
 
 /** Removes the damaged database and its -wal/-shm, once the copy aside holds the same bytes. */
