@@ -1,9 +1,10 @@
 // A run's metrics as a table: one row per step, one column per metric key (empty where a key has
 // no point at that step), as CSV or as JSON lines. Written to a file as it is read, or returned.
 
-import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
+import { openNewFile, refusalFor } from './new-file';
 import type { MetricsRepo } from './store/metrics';
 
 export type MetricsFormat = 'csv' | 'jsonl';
@@ -42,8 +43,8 @@ export function* metricLines(
 }
 
 /**
- * Exports the run's metrics: to `path` when given (streamed), else as a string. `rows` counts the
- * steps written.
+ * Exports the run's metrics: to `path` when given (streamed into a new file; an existing file is
+ * refused, never replaced), else as a string. `rows` counts the steps written.
  */
 export async function exportMetrics(
   metrics: MetricsRepo,
@@ -65,12 +66,20 @@ export async function exportMetrics(
     }
     return { rows: format === 'csv' ? rows - 1 : rows, path: null, content: parts.join('') };
   }
-  const out = createWriteStream(path, 'utf8');
-  for (const l of lines) {
-    countRow();
-    if (!out.write(l)) await once(out, 'drain');
+  const file = await openNewFile(path);
+  const out = file.createWriteStream({ encoding: 'utf8' });
+  try {
+    for (const l of lines) {
+      countRow();
+      if (!out.write(l)) await once(out, 'drain');
+    }
+    out.end();
+    await finished(out);
+  } catch (err) {
+    // The file is the export's own (it was created above): a half-written one goes.
+    out.destroy();
+    await rm(path, { force: true });
+    throw refusalFor(path, err) ?? err;
   }
-  out.end();
-  await finished(out);
   return { rows: format === 'csv' ? rows - 1 : rows, path, content: null };
 }

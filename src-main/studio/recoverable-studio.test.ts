@@ -99,7 +99,10 @@ describe('RecoverableStudio', () => {
     const s = await open();
     expect(s.damaged).toBeNull();
     damagePageOf(database, 'metrics'); // under the open studio, a page it has not read yet
-    await expect(s.call('metrics.keys', { runId })).rejects.toThrow(/malformed|corrupt/i);
+    expect((await refusal(s.call('metrics.keys', { runId }))).code).toBe('store-damaged');
+    expect(readFileSync(join(dir.path, 'logs', 'studio.log'), 'utf8')).toMatch(
+      /metrics\.keys\nSqliteError: database disk image is malformed\n\s+at /,
+    );
     expect(s.damaged).toMatchObject({ kind: 'corrupt', path: database });
     const copy = s.damaged!.copies[0];
     expect(existsSync(copy)).toBe(true);

@@ -61,7 +61,13 @@ export class RecoverableStudio {
 
   async call(method: string, payload: unknown): Promise<unknown> {
     if (this.closed) throw new StudioError('conflict', 'The studio is closed.');
-    if (this.damage === null && this.studio !== null) return this.studio.call(method, payload);
+    if (this.damage === null && this.studio !== null) {
+      return this.studio.call(method, payload).catch((err: unknown) => {
+        // The call met the damage (it is in the log with its stack): say what happened instead.
+        if (this.damage !== null) throw new StudioError('store-damaged', describeDamage(this.damage));
+        throw err;
+      });
+    }
     if (method === 'store.status') return { damage: this.damage === null ? null : damageInfo(this.damage) };
     if (method === 'store.recover') return this.recover(payload);
     throw new StudioError('store-damaged', describeDamage(this.damage as DatabaseDamage));

@@ -183,21 +183,34 @@ export class RunManager {
     const a = this.requireLive(runId, 'pause');
     if (a.state === 'paused') return;
     const requestId = a.client.send({ type: 'pause' });
-    await a.client.waitFor(
-      (e) => e.type === 'state' && e.acks.includes(requestId),
-      this.opts.heartbeatTimeoutMs() * 2,
-      'acknowledge the pause',
-    );
+    await this.acknowledged(a, requestId, 'pause');
   }
 
   async resume(runId: number): Promise<void> {
     const a = this.requireLive(runId, 'resume');
     const requestId = a.client.send({ type: 'resume' });
-    await a.client.waitFor(
-      (e) => e.type === 'state' && e.acks.includes(requestId),
-      this.opts.heartbeatTimeoutMs() * 2,
-      'acknowledge the resume',
-    );
+    await this.acknowledged(a, requestId, 'resume');
+  }
+
+  /**
+   * Waits for the worker to acknowledge a control command. A run that ends before it does (the
+   * command raced the last step) is the caller's conflict, said as such, not a failure.
+   */
+  private async acknowledged(a: ActiveRun, requestId: number, what: 'pause' | 'resume'): Promise<void> {
+    try {
+      await a.client.waitFor(
+        (e) => e.type === 'state' && e.acks.includes(requestId),
+        this.opts.heartbeatTimeoutMs() * 2,
+        `acknowledge the ${what}`,
+      );
+    } catch (err) {
+      if (!a.ended && a.client.alive) throw err;
+      const status = this.opts.store.runs.get(a.runId)?.status ?? 'ended';
+      throw new StudioError(
+        'conflict',
+        `Run ${a.runId} ended at step ${a.step} before the ${what} took effect; it is ${status} now.`,
+      );
+    }
   }
 
   /** Stops after the current step: a final evaluation and checkpoint, then the worker exits. */

@@ -31,6 +31,7 @@ import { APP_VERSION } from '../../src-worker/version';
 import { ensureDataDir } from './data-dir';
 import type { DataDirLayout, DataDirResolution } from './data-dir';
 import { checkDataFolder, describeDataFolder, saveChoice } from './data-folder-choice';
+import { answeredBy, ErrorLog } from './error-log';
 import { exportMetrics } from './export-metrics';
 import { cutHistory, forkRun } from './history';
 import { applyEdits, datasetFiles, defaultRunConfig, specFor, withSteps } from './run-config';
@@ -72,6 +73,8 @@ interface GenerationJob {
 export class Studio {
   readonly handlers: StudioHandlers;
   readonly layout: DataDirLayout;
+  /** The data folder's log of unexpected errors (logs/studio.log). */
+  readonly errorLog: ErrorLog;
   private readonly manager: RunManager;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
   private readonly generations = new Map<string, GenerationJob>();
@@ -102,7 +105,10 @@ export class Studio {
       onGeneration: (client, event) => this.generationEvent(client, event),
       onStorageFault: (err) => options.onStorageFault?.(err),
     });
-    this.handlers = this.createHandlers();
+    this.errorLog = ErrorLog.of(layout.root);
+    this.handlers = answeredBy(this.createHandlers(), this.errorLog, (err) => {
+      if (isStorageFault(err)) options.onStorageFault?.(err);
+    });
   }
 
   /** Opens (or creates) the data folder and its database, recovers interrupted runs, starts the queue. */
@@ -125,10 +131,7 @@ export class Studio {
   /** Validates the payload against the method's schema and runs it (what every binding calls). */
   call(method: string, payload: unknown): Promise<unknown> {
     if (this.closed) return Promise.reject(new StudioError('conflict', 'The studio is closed.'));
-    return dispatch(this.handlers, method, payload).catch((err: unknown) => {
-      if (isStorageFault(err)) this.options.onStorageFault?.(err);
-      throw err;
-    });
+    return dispatch(this.handlers, method, payload);
   }
 
   /** Receives every event; returns the function that unsubscribes. */

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { MethodName, MethodResult } from '../api';
 import { openResolved, resolveDataDir } from '../studio/data-dir';
+import { ErrorLog } from '../studio/error-log';
 import { RecoverableStudio } from '../studio/recoverable-studio';
 import { ensureSampleDataset } from './sample-dataset';
 import type { CallStudio } from './sample-dataset';
@@ -45,6 +46,7 @@ export async function serveStudio(options: ServeOptions): Promise<ServeHandle> {
       backend: studio,
       rendererDir: options.rendererDir,
       uploadDir: join(studio.layout.root, 'uploads'),
+      errorLog: ErrorLog.of(studio.layout.root),
       host: options.host,
       port: options.port,
       token: options.token,

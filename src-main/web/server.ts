@@ -31,6 +31,8 @@ export interface WebServerOptions {
   port?: number; // default 0: a free port
   token?: string; // default: 32 random bytes, hex
   maxUploadBytes?: number; // per file; default 2 GiB
+  /** Logs an unforeseen error with its stack and says what to answer (the data folder's ErrorLog). */
+  errorLog?: { answer(context: string, err: unknown): StudioError };
 }
 
 export interface WebServer {
@@ -158,16 +160,32 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: unknown): void {
+function sendError(
+  res: ServerResponse,
+  err: unknown,
+  context: string,
+  log: WebServerOptions['errorLog'],
+): void {
   if (err instanceof StudioError) {
     sendJson(res, HTTP_STATUS_OF[err.code], { error: err.toJSON() });
   } else if (err instanceof HttpError) {
     sendJson(res, err.status, {
       error: { name: err.name, code: 'failed', message: err.message, problems: [] },
     });
+  } else if (log !== undefined) {
+    sendJson(res, 500, { error: log.answer(context, err).toJSON() });
   } else {
     const message = err instanceof Error ? err.message : String(err);
     sendJson(res, 500, { error: { name: 'Error', code: 'failed', message, problems: [] } });
+  }
+}
+
+/** A path's percent-escapes decoded, or a 400 naming the path when one is malformed ("%E0%A4%A"). */
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new HttpError(400, `the address ${path.slice(0, 200)} has a malformed %-escape`);
   }
 }
 
@@ -234,7 +252,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   async function serveStatic(res: ServerResponse, url: URL, setCookie: boolean): Promise<void> {
     if (opts.rendererDir === null) throw new HttpError(404, 'this server has no renderer to serve');
     const root = resolve(opts.rendererDir);
-    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const relative = url.pathname === '/' ? 'index.html' : decodePath(url.pathname.slice(1));
     const file = resolve(root, relative);
     if (!file.startsWith(root + sep)) throw new HttpError(404, 'not found');
     const info = await stat(file).catch(() => null);
@@ -269,7 +287,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, err);
+      const context = `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0].slice(0, 200)}`;
+      if (!res.headersSent) sendError(res, err, context, opts.errorLog);
       else res.destroy();
     });
   });
