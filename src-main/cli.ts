@@ -21,6 +21,7 @@ const EXIT_DAMAGED_DATABASE = 3;
 interface ServeOptions {
   port?: number;
   dataDir?: string;
+  host?: string;
 }
 
 interface RepairOptions {
@@ -86,6 +87,7 @@ await runCli(process.argv, {
       .description('serve the studio to a browser on 127.0.0.1 (the desktop app without Electron)')
       .option('--port <n>', 'port to listen on (default: a free one)', (v: string) => parsePort(v))
       .option('--data-dir <dir>', "the studio's data folder (default: the app's own)")
+      .option('--host <address>', 'address to listen on (default 127.0.0.1; any other is warned about)')
       .exitOverride()
       .action(async (o: ServeOptions) => {
         const ui = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
@@ -95,7 +97,7 @@ await runCli(process.argv, {
           );
         }
         const { serveCommand } = await import('./web/main');
-        await serveCommand({ port: o.port, dataDir: o.dataDir }); // serve mode resolves the default
+        await serveCommand({ port: o.port, dataDir: o.dataDir, host: o.host }); // serve mode resolves the default
         // The server keeps the process alive until Ctrl-C.
       });
     program

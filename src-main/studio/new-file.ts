@@ -5,6 +5,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StudioError } from '../api';
+import { insideSystemFolder } from '../../src-worker/util/system-folders';
 
 /** Why a path given to the API cannot take a new file, by the system's error code. */
 const REFUSALS: Record<string, (path: string) => StudioError> = {
@@ -32,7 +33,7 @@ export function refusalFor(path: string, err: unknown): StudioError | null {
 /** Creates `path` as a new file (exclusively: an existing file is refused, never truncated). */
 export async function openNewFile(path: string): Promise<FileHandle> {
   const absolute = resolve(path);
-  if (absolute.startsWith('/proc/') || absolute.startsWith('/sys/') || absolute.startsWith('/dev/')) {
+  if (insideSystemFolder(absolute)) {
     throw new StudioError(
       'invalid-input',
       `${absolute} is inside a system folder; choose a folder of your own.`,

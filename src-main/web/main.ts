@@ -6,6 +6,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeDamage } from '../studio/store/integrity';
+import { hostWarning } from './host';
 import { serveStudio } from './serve';
 import type { ServeHandle } from './serve';
 
@@ -20,6 +21,8 @@ const outDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts serve mode with the built renderer and engine, prints where to open it, and stops on SIGINT/SIGTERM. */
 export async function serveCommand(options: ServeCommandOptions = {}): Promise<ServeHandle> {
+  const warning = hostWarning(options.host ?? '127.0.0.1');
+  if (warning !== null) console.error(warning);
   const handle = await serveStudio({
     ...options,
     rendererDir: `${outDir}renderer`,

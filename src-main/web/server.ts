@@ -11,6 +11,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StudioError } from '../api';
 import type { StudioErrorCode, StudioEvent } from '../api';
+import { isLoopback } from './host';
 import { acceptWebSocket, CLOSE_CODE } from './websocket';
 import type { WebSocketConnection } from './websocket';
 
@@ -198,7 +199,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const cookieName = (): string => `crystalline-token-${port}`;
 
   /** Loopback binds accept only loopback Host headers, which defeats DNS rebinding. */
-  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  const loopback = isLoopback(host);
   function hostAllowed(req: IncomingMessage): boolean {
     if (!loopback) return true;
     const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];

@@ -12,6 +12,7 @@ import { readCheckpoint } from '../checkpoint/read';
 import { storedRunOf } from '../train/checkpointing';
 import { CheckpointError } from '../checkpoint/errors';
 import { UsageError } from './errors';
+import { outFolder } from './parse';
 
 export interface ExportCommandOptions {
   checkpoint: string;
@@ -23,7 +24,7 @@ export interface ExportCommandOptions {
 export function addExportOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--checkpoint <file>', 'a checkpoint written by `crystalline train --out`')
-    .requiredOption('--out <dir>', 'the folder to create')
+    .requiredOption('--out <dir>', 'the folder to create', outFolder)
     .addOption(
       new Option('--dtype <type>', 'weight precision').choices(['f32', 'f16', 'bf16']).default('f32'),
     )

@@ -150,7 +150,7 @@ export function addTrainOptions(cmd: Command): Command {
       'training threads, data-parallel (wasm backend; default: one per core, ts: 1)',
       parse.positiveInt,
     )
-    .option('--out <dir>', 'folder for checkpoints')
+    .option('--out <dir>', 'folder for checkpoints', parse.outFolder)
     .option(
       '--checkpoint-every <n>',
       'with --out: a checkpoint every N steps (and at the end)',
