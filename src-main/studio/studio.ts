@@ -35,6 +35,7 @@ import { answeredBy, ErrorLog } from './error-log';
 import { exportMetrics } from './export-metrics';
 import { cutHistory, forkRun } from './history';
 import { applyEdits, datasetFiles, defaultRunConfig, specFor, withSteps } from './run-config';
+import { newestVerifiedCheckpoint, skippedEvent } from './resume-point';
 import { RunManager } from './run-manager';
 import { isStorageFault } from './store/integrity';
 import type { GenerationEvent, RequestErrorEvent } from './run-manager';
@@ -595,10 +596,11 @@ export class Studio {
           : `Run "${run.name}" is ${run.status}; it cannot be resumed now.`,
       );
     }
-    const checkpoint =
+    const point =
       i.checkpointId === undefined
-        ? this.store.checkpoints.latestGood(run.id)
-        : this.checkpoint(i.checkpointId);
+        ? await newestVerifiedCheckpoint(this.store, run.id)
+        : { checkpoint: this.checkpoint(i.checkpointId), skipped: [] };
+    const checkpoint = point.checkpoint;
     if (checkpoint !== null && checkpoint.runId !== run.id) {
       throw new StudioError('invalid-input', `Checkpoint ${checkpoint.id} belongs to another run.`);
     }
@@ -644,6 +646,7 @@ export class Studio {
         );
       }
       this.store.runs.enqueue(id, checkpointId);
+      for (const skipped of point.skipped) this.store.events.insert(id, skippedEvent(skipped, from));
     };
     if (i.mode === 'fork') {
       if (checkpoint === null)

@@ -1,4 +1,4 @@
-// --out names a folder the run or export may write into: an existing file, or a path inside /proc,
+// --out names a folder the run or export may write into: an existing file, or a path inside /proc
 // or /sys, is refused at once as a bad value (exit 2, the path named), never half-written or hung on.
 
 import { spawnSync } from 'node:child_process';
