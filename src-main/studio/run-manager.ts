@@ -408,16 +408,21 @@ export class RunManager {
         this.throttle.flush(runId);
         const status =
           event.state === 'paused' ? 'paused' : event.state === 'stopping' ? 'stopping' : 'running';
+        // A pause the worker made by itself (a full disk) carries its reason, shown on the run.
+        const reason = event.state === 'paused' ? (event.reason ?? null) : null;
         store.transaction(() => {
-          store.runs.setStatus(runId, { status });
+          store.runs.setStatus(runId, { status, message: reason });
           if (event.state === 'paused') store.runs.setStep(runId, event.step);
           if (event.state === 'paused' || (event.state === 'running' && before === 'paused')) {
             a.recorder.lifecycle({
               step: event.step,
-              level: 'info',
-              code: event.state === 'paused' ? 'paused' : 'resumed',
+              level: reason === null ? 'info' : 'warning',
+              code: reason !== null ? 'paused-disk-full' : event.state === 'paused' ? 'paused' : 'resumed',
               message:
-                event.state === 'paused' ? `Paused at step ${event.step}.` : `Resumed at step ${event.step}.`,
+                reason ??
+                (event.state === 'paused'
+                  ? `Paused at step ${event.step}.`
+                  : `Resumed at step ${event.step}.`),
             });
           }
         });
