@@ -3,9 +3,7 @@
 // freed, resume writes the checkpoint and the run trains to its end. Mounting needs root on Linux
 // (CI runs as root); elsewhere the test is skipped and says why.
 
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCheckpoint } from '../../src-worker/checkpoint/read';
@@ -19,21 +17,9 @@ import {
   tempDir,
   writeCorpus,
 } from './test-support/fixtures';
+import { fillDisk, mountTmpfs, tmpfsProblem, unmountTmpfs } from './test-support/tmpfs';
 
-/** Why a tmpfs cannot be mounted here, or null when it can (probed once, then unmounted). */
-function mountProblem(): string | null {
-  if (process.platform !== 'linux') return `tmpfs mounts need Linux, this is ${process.platform}`;
-  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
-  const probe = mkdtempSync(join(tmpdir(), 'tmpfs-probe-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { encoding: 'utf8' });
-  if (mounted.status === 0) spawnSync('umount', [probe]);
-  rmSync(probe, { recursive: true, force: true });
-  return mounted.status === 0
-    ? null
-    : `mount failed: ${(mounted.stderr || mounted.error?.message || '').trim()}`;
-}
-
-const problem = mountProblem();
+const problem = tmpfsProblem();
 const title = problem === null ? 'a full disk under a run' : `a full disk under a run (skipped: ${problem})`;
 
 describe.skipIf(problem !== null)(title, () => {
@@ -46,8 +32,7 @@ describe.skipIf(problem !== null)(title, () => {
     dir = tempDir('disk-full');
     runs = join(dir.path, 'data', 'runs');
     mkdirSync(runs, { recursive: true });
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', runs], { encoding: 'utf8' });
-    expect(mounted.status, mounted.stderr).toBe(0);
+    mountTmpfs(runs, '4m');
     studio = await openStudio(join(dir.path, 'data'));
     dataset = (await studio.call('datasets.import', {
       path: writeCorpus(dir.path),
@@ -56,21 +41,9 @@ describe.skipIf(problem !== null)(title, () => {
   });
   afterAll(async () => {
     await studio?.close();
-    spawnSync('umount', ['-l', runs]);
+    unmountTmpfs(runs);
     dir.remove();
   });
-
-  /** Fills the tmpfs until a write fails with ENOSPC; returns the filler to remove. */
-  function fill(): string {
-    const filler = join(runs, 'filler.bin');
-    const chunk = Buffer.alloc(16 * 1024);
-    try {
-      for (;;) appendFileSync(filler, chunk);
-    } catch (err) {
-      expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
-    }
-    return filler;
-  }
 
   it('pauses with the reason, keeps the last good checkpoint, and resumes once space returns', async () => {
     const config = microConfig(dataset.id, 400, {
@@ -81,7 +54,8 @@ describe.skipIf(problem !== null)(title, () => {
     await progressReaches(studio, id, 25);
     await studio.call('runs.pause', { id }); // writes a checkpoint: the last good one
     const good = ((await studio.call('checkpoints.list', { runId: id })) as CheckpointInfo[]).at(-1)!;
-    const filler = fill();
+    const filler = join(runs, 'filler.bin');
+    fillDisk(filler);
 
     await studio.call('runs.resume', { id });
     const paused = await runReaches(
