@@ -12,6 +12,7 @@ import { CheckpointError } from '../../src-worker/checkpoint/errors';
 import type { CheckpointErrorCode } from '../../src-worker/checkpoint/errors';
 import { ModelExportError } from '../../src-worker/checkpoint/export';
 import type { ModelExportErrorCode } from '../../src-worker/checkpoint/export';
+import type { SerializedError } from '../../src-worker/protocol';
 
 /** The log moves to studio.log.1 (one generation kept) once it reaches this size. */
 const ROTATE_BYTES = 8 * 1024 * 1024;
@@ -47,6 +48,21 @@ export function explainedError(err: unknown): StudioError | null {
   if (err instanceof CheckpointError) return new StudioError(CHECKPOINT_CODES[err.code], err.message);
   if (err instanceof ModelExportError) return new StudioError(EXPORT_CODES[err.code], err.message);
   return null;
+}
+
+/**
+ * A one-shot worker's error (serialized across the thread) as the API's: an engine error keeps its
+ * code's meaning (an export into a folder it may not replace is a conflict), any other is `failed`.
+ */
+export function workerError(error: SerializedError): StudioError {
+  const code = String(error.details.code ?? '');
+  if (error.name === 'CheckpointError' && Object.hasOwn(CHECKPOINT_CODES, code)) {
+    return new StudioError(CHECKPOINT_CODES[code as CheckpointErrorCode], error.message);
+  }
+  if (error.name === 'ModelExportError' && Object.hasOwn(EXPORT_CODES, code)) {
+    return new StudioError(EXPORT_CODES[code as ModelExportErrorCode], error.message);
+  }
+  return new StudioError('failed', error.message);
 }
 
 export class ErrorLog {

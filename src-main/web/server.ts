@@ -9,18 +9,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { StudioError } from '../api';
-import type { StudioErrorCode, StudioEvent } from '../api';
+import { serializeError, StudioError } from '../api';
+import type { StudioBackend, StudioErrorCode } from '../api';
 import { isLoopback } from './host';
 import { acceptWebSocket, CLOSE_CODE } from './websocket';
 import type { WebSocketConnection } from './websocket';
-
-/** What the server exposes (the Studio service fits): validated calls and the event feed. */
-export interface StudioBackend {
-  /** Validates `payload` against the method's schema, then runs it; throws StudioError. */
-  call(method: string, payload: unknown): Promise<unknown>;
-  subscribe(listener: (event: StudioEvent) => void): () => void;
-}
 
 export interface WebServerOptions {
   backend: StudioBackend;
@@ -167,18 +160,11 @@ function sendError(
   context: string,
   log: WebServerOptions['errorLog'],
 ): void {
-  if (err instanceof StudioError) {
-    sendJson(res, HTTP_STATUS_OF[err.code], { error: err.toJSON() });
-  } else if (err instanceof HttpError) {
-    sendJson(res, err.status, {
-      error: { name: err.name, code: 'failed', message: err.message, problems: [] },
-    });
-  } else if (log !== undefined) {
-    sendJson(res, 500, { error: log.answer(context, err).toJSON() });
-  } else {
-    const message = err instanceof Error ? err.message : String(err);
-    sendJson(res, 500, { error: { name: 'Error', code: 'failed', message, problems: [] } });
-  }
+  const status =
+    err instanceof StudioError ? HTTP_STATUS_OF[err.code] : err instanceof HttpError ? err.status : 500;
+  // An error nobody foresaw is logged with its stack; the answer names the reference instead.
+  const foreseen = err instanceof StudioError || err instanceof HttpError || log === undefined;
+  sendJson(res, status, { error: serializeError(foreseen ? err : log.answer(context, err)) });
 }
 
 /** A path's percent-escapes decoded, or a 400 naming the path when one is malformed ("%E0%A4%A"). */

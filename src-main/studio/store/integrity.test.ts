@@ -17,11 +17,11 @@ import { dataDirLayout, ensureDataDir } from '../data-dir';
 import { openDatabase } from '../db';
 import { damagePageOf as damage } from '../test-support/damage';
 import { tempDir } from '../test-support/fixtures';
-import { Store } from './index';
+import { defaultSettings, Store } from './index';
 import { DamagedDatabaseError, inspectDatabase } from './integrity';
 import { recoverDatabase } from './recovery';
 
-const settings = { maxConcurrentRuns: 1, defaultBackend: 'ts' as const, heartbeatTimeoutSeconds: 60 };
+const settings = defaultSettings(2);
 const spec = {
   data: { kind: 'path' as const, path: '/corpus.txt' },
   tokenizer: { kind: 'char' as const },
