@@ -38,8 +38,12 @@ export class DamagedDatabaseError extends Error {
   }
 }
 
-/** A database above this size gets a quick check of every table but the metrics (see below). */
-export const FULL_CHECK_MAX_BYTES = 128 * 1024 * 1024;
+/**
+ * A database above this size gets a quick check of every table but the metric points at open: the
+ * full check measured 0.6-0.8 s on 1e6 metric rows (19.5 MiB) on a busy 2-core machine, the bounded
+ * one 3-18 ms. Damage in the metric pages of a larger file is found by the check after an error.
+ */
+export const FULL_CHECK_MAX_BYTES = 32 * 1024 * 1024;
 /** The quick check stops after this many problems: one is enough to refuse the file. */
 const MAX_PROBLEMS = 5;
 /** Left to the check after an error on a large database: the metric points, which grow with history. */
