@@ -4,6 +4,7 @@
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openDatabase } from './db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../api';
 import type { DataFolderInfo } from '../api';
@@ -31,7 +32,7 @@ const resolveHere = (over: { flag?: string; env?: NodeJS.ProcessEnv } = {}): Dat
 /** A folder that looks like a data folder in use: its database file exists. */
 function dataFolder(path: string): string {
   mkdirSync(path, { recursive: true });
-  writeFileSync(join(path, 'studio.db'), '');
+  openDatabase(join(path, 'studio.db')).close(); // an empty file would be refused as damaged
   return path;
 }
 
