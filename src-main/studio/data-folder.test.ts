@@ -4,12 +4,12 @@
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from './db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../api';
 import type { DataFolderInfo } from '../api';
 import { CHOICE_FILE_NAME, choiceFilePath, openResolved, platformDataDir, resolveDataDir } from './data-dir';
 import type { DataDirResolution } from './data-dir';
+import { openDatabase } from './db';
 import { checkDataFolder, saveChoice } from './data-folder-choice';
 import { openStudio, tempDir } from './test-support/fixtures';
 
