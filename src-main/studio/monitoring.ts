@@ -1,6 +1,6 @@
-// From the engine's training events to what the studio stores and shows: metric points under
-// stable keys, and the API's JSON-safe views (non-finite numbers become null). Also how two
-// monitoring updates of one run merge while they wait for the throttle.
+// From the engine's training events to what the studio shows: the API's JSON-safe views
+// (non-finite numbers become null; the metric points are src-worker/metrics/metric-points.ts).
+// Also how two monitoring updates of one run merge while they wait for the throttle.
 
 import type { AlertInfo, EvalInfo, GradientsInfo, HistogramInfo, ProgressInfo, RunUpdate } from '../api';
 import type {
@@ -10,48 +10,8 @@ import type {
   HistogramEvent,
   ProgressEvent,
 } from '../../src-worker/train/events';
-import type { NewPoint } from './store/metrics';
+import type { MetricPoint } from '../../src-worker/metrics/metric-points';
 import { finiteOrNull } from './store/sql-values';
-
-export function progressPoints(e: ProgressEvent): NewPoint[] {
-  const at = (key: string, value: number): NewPoint => ({ key, step: e.step, value });
-  return [
-    at('train/loss', e.loss),
-    at('train/loss_ema', e.lossEma),
-    at('train/lr', e.lr),
-    at('train/grad_norm', e.gradNorm),
-    at('train/clipped', e.clipped ? 1 : 0),
-    at('train/epoch', e.epoch),
-    at('train/tokens_seen', e.tokensSeen),
-    at('perf/tokens_per_second', e.tokensPerSecond),
-    at('perf/step_ms', e.stepMs),
-    at('memory/rss', e.memory.rss),
-    at('memory/heap_used', e.memory.heapUsed),
-    at('memory/engine_buffers', e.memory.engineBuffers),
-  ];
-}
-
-export function evalPoints(e: EvalEvent): NewPoint[] {
-  const at = (key: string, value: number): NewPoint => ({ key, step: e.step, value });
-  return [
-    at('val/loss', e.valLoss),
-    at('val/perplexity', e.perplexity),
-    at('val/accuracy', e.accuracy),
-    at('val/top5', e.top5),
-    at('val/f1_macro', e.f1Macro),
-    at('val/f1_micro', e.f1Micro),
-    at('val/f1_weighted', e.f1Weighted),
-    at('val/precision_macro', e.precisionMacro),
-    at('val/recall_macro', e.recallMacro),
-  ];
-}
-
-export function gradientPoints(e: GradientsEvent): NewPoint[] {
-  return [
-    { key: 'grad/global_norm', step: e.step, value: e.globalNorm },
-    ...e.layers.map((norm, layer) => ({ key: `grad/layer_${layer}`, step: e.step, value: norm })),
-  ];
-}
 
 export function progressInfo(e: ProgressEvent): ProgressInfo {
   return {
@@ -145,7 +105,7 @@ export function emptyUpdate(): RunUpdate {
 }
 
 /** Groups points by key, in the order keys first appear. */
-export function groupPoints(points: readonly NewPoint[]): RunUpdate['metrics'] {
+export function groupPoints(points: readonly MetricPoint[]): RunUpdate['metrics'] {
   const byKey = new Map<string, { step: number; value: number }[]>();
   for (const p of points) {
     if (!Number.isFinite(p.value)) continue;

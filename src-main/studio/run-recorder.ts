@@ -5,17 +5,15 @@ import type { CheckpointInfo, RunStatus, RunUpdate, SampleInfo } from '../api';
 import { unreachable } from '../../src-worker/protocol';
 import type { CheckpointTrigger, StreamedTrainingEvent, WrittenCheckpoint } from '../../src-worker/protocol';
 import type { DoneEvent } from '../../src-worker/train/events';
+import { evalPoints, gradientPoints, progressPoints } from '../../src-worker/metrics/metric-points';
 import {
   alertInfo,
   emptyUpdate,
   evalInfo,
-  evalPoints,
-  gradientPoints,
   gradientsInfo,
   groupPoints,
   histogramInfos,
   progressInfo,
-  progressPoints,
 } from './monitoring';
 import type { Store } from './store';
 import type { NewPoint } from './store/metrics';

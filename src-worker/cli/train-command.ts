@@ -2,12 +2,14 @@
 // with --json), writes checkpoints with --out, and ends with a summary and a short sample.
 
 import { appendFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { readCheckpointHeader } from '../checkpoint/read';
 import type { EngineName } from '../train/engines';
+import { evalPoints, progressPoints, TRAINING_METRIC_KEYS } from '../metrics/metric-points';
+import { tableHeader, tableRow } from '../metrics/metrics-table';
 import { generate } from '../model/generate';
 import { loadInferenceModel, resumeRun } from '../train/checkpointing';
 import { runTraining } from '../train/loop';
@@ -278,7 +280,7 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
       // A run moved to the ts backend trains on one thread unless told otherwise.
       threads:
         cmd.getOptionValueSource('threads') === 'cli'
-          ? threadsFor(backendGiven ? opts.backend : stored.backend, opts.threads)
+          ? threadsFor(backendGiven ? opts.backend : stored.backend, opts.threads, stored.train.batchSize)
           : backendGiven && opts.backend === 'ts'
             ? 1
             : stored.threads,
@@ -299,34 +301,25 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
   return run;
 }
 
-const METRICS_HEADER = 'step,kind,train_loss,val_loss,perplexity,accuracy,lr,grad_norm,tokens_per_s';
-
-/** Appends progress and eval events to the run folder's metrics.csv (the export's history). */
+/**
+ * Appends each logged step's metrics to the run folder's metrics.csv (the export's history), in
+ * the table format the studio exports (one column per metric key).
+ */
 async function openMetricsLog(path: string, fromStep: number): Promise<(e: TrainingEvent) => void> {
   // Rows after the step training continues from belong to an abandoned continuation: cut them.
   const old = await readFile(path, 'utf8').catch(() => null);
-  const rows = old === null ? [] : old.trimEnd().split('\n').slice(1);
-  const kept = rows.filter((r) => Number(r.split(',')[0]) <= fromStep);
-  await writeFile(path, [METRICS_HEADER, ...kept].join('\n') + '\n');
-  const num = (x: number): string => (Number.isFinite(x) ? String(x) : '');
+  const header = tableHeader(TRAINING_METRIC_KEYS, 'csv');
+  // A table with other columns (written by an older version) is kept beside, never dropped.
+  if (old !== null && !old.startsWith(header)) await rename(path, `${path}.${Date.now()}.old`);
+  const rows = old === null || !old.startsWith(header) ? [] : old.slice(header.length).split('\n');
+  const kept = rows.filter((r) => r !== '' && Number(r.split(',')[0]) <= fromStep);
+  await writeFile(path, header + kept.map((r) => r + '\n').join(''));
   return (e) => {
-    let row: string | null = null;
-    if (e.kind === 'progress')
-      row = [
-        e.step,
-        'train',
-        num(e.loss),
-        '',
-        '',
-        '',
-        num(e.lr),
-        num(e.gradNorm),
-        num(e.tokensPerSecond),
-      ].join(',');
-    if (e.kind === 'eval')
-      row = [e.step, 'eval', '', num(e.valLoss), num(e.perplexity), num(e.accuracy), '', '', ''].join(',');
+    const points = e.kind === 'progress' ? progressPoints(e) : e.kind === 'eval' ? evalPoints(e) : null;
+    if (points === null) return;
+    const values = TRAINING_METRIC_KEYS.map((key) => points.find((p) => p.key === key)?.value ?? null);
     // Synchronous append keeps rows in order; it runs once per logged step.
-    if (row !== null) appendFileSync(path, row + '\n');
+    appendFileSync(path, tableRow(e.step, TRAINING_METRIC_KEYS, values, 'csv'));
   };
 }
 
