@@ -3,17 +3,31 @@
 // `runs` lists what the database holds.
 
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { runCli } from '../src-worker/cli';
 import { UsageError } from '../src-worker/cli/errors';
 import { formatRunTable, listRecordedRuns, recordHeadlessRun } from './studio/headless';
-import { defaultDataDir } from './studio/data-dir';
+import { dataDirLayout, defaultDataDir } from './studio/data-dir';
+import { defaultSettings } from './studio/store';
+import { DamagedDatabaseError } from './studio/store/integrity';
+import { repairDataFolder } from './studio/store/recovery';
+
+/** Exit code of a command refused because the studio's database is damaged (nothing was written). */
+const EXIT_DAMAGED_DATABASE = 3;
 
 interface ServeOptions {
   port?: number;
   dataDir?: string;
+  host?: string;
+}
+
+interface RepairOptions {
+  dataDir?: string;
+  fresh?: boolean;
+  rebuild?: boolean;
 }
 
 interface RunsOptions {
@@ -32,12 +46,48 @@ await runCli(process.argv, {
     const dataDir = typeof options.dataDir === 'string' ? options.dataDir : defaultDataDir();
     return recordHeadlessRun({ dataDir, spec, resumedFrom });
   },
+  exitCodeOf(err) {
+    if (!(err instanceof DamagedDatabaseError)) return null;
+    process.stderr.write(
+      'Run `crystalline repair --fresh` or `crystalline repair --rebuild` (with the same --data-dir) to choose, ' +
+        'or train with --no-record.\n',
+    );
+    return EXIT_DAMAGED_DATABASE;
+  },
   commands(program: Command) {
+    program
+      .command('repair')
+      .description("check the studio's database and, if it is damaged, replace it (a copy of it is kept)")
+      .option('--data-dir <dir>', "the studio's data folder (default: the app's own)")
+      .option('--fresh', 'start a fresh, empty database in its place')
+      .option('--rebuild', 'start a fresh database and rebuild the run records from the run folders')
+      .exitOverride()
+      .action(async (o: RepairOptions) => {
+        if (o.fresh === o.rebuild) throw new UsageError('Choose one of --fresh and --rebuild.');
+        const layout = dataDirLayout(o.dataDir ?? defaultDataDir());
+        const report = await repairDataFolder(
+          layout,
+          o.rebuild ? 'rebuild' : 'fresh',
+          defaultSettings(availableParallelism()),
+        );
+        if (report === null) {
+          process.stdout.write(`${layout.database} is sound; nothing was changed.\n`);
+          return;
+        }
+        process.stdout.write(
+          `A fresh database is at ${layout.database}; the damaged one is kept as ${report.kept.join(' and ')}.\n` +
+            (report.action === 'rebuild'
+              ? `Rebuilt ${report.runs} run(s) with ${report.checkpoints} checkpoint(s) and ${report.metricPoints} metric point(s).\n`
+              : '') +
+            report.skipped.map((s) => `skipped ${s}\n`).join(''),
+        );
+      });
     program
       .command('serve')
       .description('serve the studio to a browser on 127.0.0.1 (the desktop app without Electron)')
       .option('--port <n>', 'port to listen on (default: a free one)', (v: string) => parsePort(v))
       .option('--data-dir <dir>', "the studio's data folder (default: the app's own)")
+      .option('--host <address>', 'address to listen on (default 127.0.0.1; any other is warned about)')
       .exitOverride()
       .action(async (o: ServeOptions) => {
         const ui = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
@@ -47,7 +97,7 @@ await runCli(process.argv, {
           );
         }
         const { serveCommand } = await import('./web/main');
-        await serveCommand({ port: o.port, dataDir: o.dataDir }); // serve mode resolves the default
+        await serveCommand({ port: o.port, dataDir: o.dataDir, host: o.host }); // serve mode resolves the default
         // The server keeps the process alive until Ctrl-C.
       });
     program

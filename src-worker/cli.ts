@@ -82,7 +82,8 @@ export async function runCli(argv: readonly string[], extensions: CliExtensions 
       process.exitCode = err.exitCode === 0 ? 0 : 2;
     } else {
       console.error(describeError(err));
-      process.exitCode = isInputError(err) || extensions.isInputError?.(err) ? 2 : 1;
+      process.exitCode =
+        extensions.exitCodeOf?.(err) ?? (isInputError(err) || extensions.isInputError?.(err) ? 2 : 1);
     }
   }
 }

@@ -153,7 +153,14 @@ export interface SerializedError {
 export type WorkerEvent =
   | { type: 'ready'; protocolVersion: number; threadId: number }
   /** A state change, or only an acknowledgement: `acks` lists the commands it answers. */
-  | { type: 'state'; state: TrainState; step: number; acks: number[] }
+  | {
+      type: 'state';
+      state: TrainState;
+      step: number;
+      acks: number[];
+      /** Why the worker paused by itself (a full disk); absent for a pause that was asked for. */
+      reason?: string;
+    }
   | { type: 'started'; info: StartedInfo }
   | { type: 'training-events'; events: StreamedTrainingEvent[] }
   | {

@@ -29,6 +29,7 @@ import type {
 } from './protocol';
 import { loadInferenceModel, resumeRun } from './train/checkpointing';
 import type { EvalEvent } from './train/events';
+import { diskFullPauseReason } from './train/disk-full';
 import { runTraining } from './train/loop';
 import { RunCheckpoints } from './train/run-checkpoints';
 import { prepareRun } from './train/setup';
@@ -88,6 +89,8 @@ class TrainingSession {
   private savedStep = -1;
   private savedTrigger: CheckpointTrigger | null = null;
   private lastEval: EvalEvent | null = null;
+  /** Set when a checkpoint failed for lack of space: the run pauses with it (see disk-full.ts). */
+  private pauseReason: string | null = null;
   private samplePrompt: Int32Array | null = null;
 
   constructor(
@@ -161,8 +164,13 @@ class TrainingSession {
           // shows where each run ended. A pause's checkpoint stays the pause's: a paused run that
           // the app stops on quitting comes back paused.
           const scheduledHere = this.savedTrigger === 'periodic' || this.savedTrigger === 'best';
-          if (this.savedStep !== trainer.step || scheduledHere)
-            await this.save(reason === 'stopped' ? 'stop' : 'final');
+          if (this.savedStep !== trainer.step || scheduledHere) {
+            // A full disk pauses the ending run until there is room for its last checkpoint; a stop
+            // then ends it with the last good checkpoint it has.
+            while (!(await this.save(reason === 'stopped' ? 'stop' : 'final')) && !this.stopRequested) {
+              await this.waitIfPaused();
+            }
+          }
         },
       });
       this.out.post({ type: 'stopped', done });
@@ -205,24 +213,44 @@ class TrainingSession {
   }
 
   private async waitIfPaused(): Promise<void> {
-    if (!this.pauseRequested || this.stopRequested) return;
     const trainer = (this.prepared as PreparedRun).trainer;
-    // Pausing writes a checkpoint, so a pause outlives the app: after a restart the run resumes here.
-    if (this.savedStep !== trainer.step) await this.save('pause');
-    if (!this.pauseRequested || this.stopRequested) return; // resumed or stopped during the write
-    this.setState('paused');
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-    });
-    this.wake = null;
-    if (!this.stopRequested) this.setState('running');
+    while (this.pauseRequested && !this.stopRequested) {
+      // Pausing writes a checkpoint, so a pause outlives the app: after a restart the run resumes
+      // here. After a full disk it is written on resume instead (below).
+      if (this.savedStep !== trainer.step && this.pauseReason === null) await this.save('pause');
+      if (!this.pauseRequested || this.stopRequested) return; // resumed or stopped during the write
+      this.setState('paused');
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = null;
+      if (this.stopRequested) return;
+      if (this.pauseReason !== null) {
+        this.pauseReason = null;
+        // Still no room: save() asked for the pause again, with the reason.
+        if (this.savedStep !== trainer.step && !(await this.save('pause'))) continue;
+      }
+      this.setState('running');
+    }
   }
 
-  private async save(trigger: CheckpointTrigger): Promise<void> {
+  /** Writes a checkpoint; false (and a pause with the reason) when the disk is full. */
+  private async save(trigger: CheckpointTrigger): Promise<boolean> {
     const run = this.prepared as PreparedRun;
     const step = run.trainer.step;
     const valLoss = this.lastEval !== null && this.lastEval.step === step ? this.lastEval.valLoss : null;
-    const { saved, removed } = await (this.checkpoints as RunCheckpoints).save(run, valLoss);
+    const checkpoints = this.checkpoints as RunCheckpoints;
+    let written;
+    try {
+      written = await checkpoints.save(run, valLoss);
+    } catch (err) {
+      const reason = diskFullPauseReason(err, step, checkpoints.latest()?.step ?? null);
+      if (reason === null) throw err;
+      this.pauseReason = reason;
+      this.pauseRequested = true;
+      return false;
+    }
+    const { saved, removed } = written;
     this.savedStep = step;
     this.savedTrigger = trigger;
     this.out.post({
@@ -238,6 +266,7 @@ class TrainingSession {
       trigger,
       removed,
     });
+    return true;
   }
 
   /** The sample prompt's ids, or null (with a non-fatal error) when the tokenizer cannot encode it. */
@@ -279,7 +308,8 @@ class TrainingSession {
   }
 
   private postState(acks: number[]): void {
-    this.out.post({ type: 'state', state: this.state, step: this.step ?? 0, acks });
+    const reason = this.state === 'paused' && this.pauseReason !== null ? { reason: this.pauseReason } : {};
+    this.out.post({ type: 'state', state: this.state, step: this.step ?? 0, acks, ...reason });
   }
 
   private takeAcks(): number[] {

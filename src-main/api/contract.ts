@@ -28,6 +28,8 @@ import type {
   RunSummary,
   SampleInfo,
   SettingsInfo,
+  StoreRecoveryReport,
+  StoreStatus,
   SystemInfo,
   TorchEngineInfo,
   ValidationReport,
@@ -224,6 +226,13 @@ export const methods = {
         .nullable(),
     }),
     result: returns<DataFolderInfo>(),
+  },
+
+  // --- the database's health: a damaged one is reported and replaced only by the person's choice
+  'store.status': { input: z.strictObject({}), result: returns<StoreStatus>() },
+  'store.recover': {
+    input: z.strictObject({ action: z.enum(['fresh', 'rebuild']) }),
+    result: returns<StoreRecoveryReport>(),
   },
 } as const;
 

@@ -10,7 +10,8 @@ export type StudioErrorCode =
   | 'unknown-method'
   | 'not-found' // no dataset, run or checkpoint with that id
   | 'conflict' // not possible in the current state (delete a training run, pause a stopped one)
-  | 'failed'; // the operation was attempted and failed (a worker error, a damaged file)
+  | 'failed' // the operation was attempted and failed (a worker error, a damaged file)
+  | 'store-damaged'; // the database cannot be trusted: only store.status and store.recover answer
 
 export interface FieldProblem {
   field: string; // dotted path, e.g. "train.schedule.lr"

@@ -264,6 +264,31 @@ export interface DataFolderInfo {
   problem: string | null; // why a saved choice is not in use
 }
 
+/** The studio's database cannot be trusted (see the README's Reliability section). */
+export interface StoreDamageInfo {
+  kind: 'empty-file' | 'stray-wal' | 'not-a-database' | 'corrupt' | 'io-error';
+  path: string; // the database, left as it was found
+  copies: string[]; // the copies made beside it
+  detail: string; // what SQLite or the file system said
+  foundAt: string; // ISO 8601
+  message: string; // what happened and what can be done, for a person
+}
+
+/** Whether the studio's database is usable; when it is not, the two ways back are offered. */
+export interface StoreStatus {
+  damage: StoreDamageInfo | null;
+}
+
+/** What a way back did: a fresh database, or one with the run records rebuilt from the run folders. */
+export interface StoreRecoveryReport {
+  action: 'fresh' | 'rebuild';
+  kept: string[]; // the damaged database's copies, which stay
+  runs: number;
+  checkpoints: number;
+  metricPoints: number;
+  skipped: string[]; // files that could not be used, each with the reason
+}
+
 export type DatasetImportPhase = 'reading' | 'tokenizer' | 'encoding' | 'writing' | 'done' | 'failed';
 
 export type StudioEvent =

@@ -8,7 +8,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DialogPurpose, StudioEvent } from '../api';
 import { openResolved, resolveDataDir } from '../studio/data-dir';
-import { Studio } from '../studio/studio';
+import { RecoverableStudio } from '../studio/recoverable-studio';
 import { CONTENT_SECURITY_POLICY } from '../web/server';
 import { ensureSampleDataset } from '../web/sample-dataset';
 import { typedCall } from '../web/serve';
@@ -57,7 +57,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let win: BrowserWindow | null = null;
-  let studio: Studio | null = null;
+  let studio: RecoverableStudio | null = null;
   let quitting = false;
 
   app.on('second-instance', () => {
@@ -155,8 +155,9 @@ if (!app.requestSingleInstanceLock()) {
     const s = studio;
     studio = null;
     try {
-      const running = await s.handlers['runs.list']({ status: ['running'] });
-      await Promise.allSettled(running.map((r) => s.handlers['runs.pause']({ id: r.id })));
+      const call = typedCall(s);
+      const running = s.damaged === null ? await call('runs.list', { status: ['running'] }) : [];
+      await Promise.allSettled(running.map((r) => call('runs.pause', { id: r.id })));
     } finally {
       await s.close();
     }
@@ -187,9 +188,10 @@ if (!app.requestSingleInstanceLock()) {
       // $CRYSTALLINE_DATA_DIR, the folder chosen in Settings, or userData (platformDataDir).
       const resolution = resolveDataDir({ flag: app.commandLine.getSwitchValue('data-dir') || undefined });
       studio = await openResolved(resolution, ({ dataDir, ...dataFolder }) =>
-        Studio.open({ dataDir, dataFolder, workerScript, nativeBinding }),
+        RecoverableStudio.open({ dataDir, dataFolder, workerScript, nativeBinding }),
       );
-      await ensureSampleDataset(typedCall(studio), studio.layout.root);
+      // A damaged database opens the window anyway: the page offers the ways back (store.recover).
+      if (studio.damaged === null) await ensureSampleDataset(typedCall(studio), studio.layout.root);
     } catch (err) {
       dialog.showErrorBox(
         'Crystalline Studio cannot start',

@@ -46,6 +46,8 @@ export const METHOD_LIST = [
   'engines.pytorch',
   'dataFolder.get',
   'dataFolder.choose',
+  'store.status',
+  'store.recover',
 ] as const satisfies readonly MethodName[];
 
 type Missing = Exclude<MethodName, (typeof METHOD_LIST)[number]>;

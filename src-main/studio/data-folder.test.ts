@@ -9,6 +9,7 @@ import { StudioError } from '../api';
 import type { DataFolderInfo } from '../api';
 import { CHOICE_FILE_NAME, choiceFilePath, openResolved, platformDataDir, resolveDataDir } from './data-dir';
 import type { DataDirResolution } from './data-dir';
+import { openDatabase } from './db';
 import { checkDataFolder, saveChoice } from './data-folder-choice';
 import { openStudio, tempDir } from './test-support/fixtures';
 
@@ -31,7 +32,7 @@ const resolveHere = (over: { flag?: string; env?: NodeJS.ProcessEnv } = {}): Dat
 /** A folder that looks like a data folder in use: its database file exists. */
 function dataFolder(path: string): string {
   mkdirSync(path, { recursive: true });
-  writeFileSync(join(path, 'studio.db'), '');
+  openDatabase(join(path, 'studio.db')).close(); // an empty file would be refused as damaged
   return path;
 }
 

@@ -7,6 +7,13 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { MIGRATIONS } from './migrations';
 import type { Migration } from './migrations';
+import {
+  DamagedDatabaseError,
+  faultOf,
+  inspectDatabase,
+  isStorageFault,
+  preserveDamaged,
+} from './store/integrity';
 
 export type Db = Database.Database;
 
@@ -47,12 +54,22 @@ export class DatabaseVersionError extends Error {
   }
 }
 
+/**
+ * Opens the database after checking it (read-only: see store/integrity.ts). A damaged one is never
+ * opened for writing: DamagedDatabaseError names it and the copy made aside.
+ */
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const { migrations = MIGRATIONS, nativeBinding } = options;
-  const db =
-    nativeBinding === undefined
-      ? new Database(path)
-      : new Database(path, { nativeBinding: checkedBinding(nativeBinding) });
+  const binding = nativeBinding === undefined ? undefined : checkedBinding(nativeBinding);
+  const found = inspectDatabase(path, { nativeBinding: binding });
+  if (found !== null) throw new DamagedDatabaseError(preserveDamaged(path, found));
+  let db: Db;
+  try {
+    db = binding === undefined ? new Database(path) : new Database(path, { nativeBinding: binding });
+  } catch (err) {
+    if (isStorageFault(err)) throw new DamagedDatabaseError(preserveDamaged(path, faultOf(err)));
+    throw err;
+  }
   try {
     db.pragma('journal_mode = WAL');
     // In WAL mode NORMAL loses no committed transaction when the process dies, only on power loss.
@@ -63,6 +80,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     return db;
   } catch (err) {
     db.close();
+    if (isStorageFault(err)) throw new DamagedDatabaseError(preserveDamaged(path, faultOf(err)));
     throw err;
   }
 }

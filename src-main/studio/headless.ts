@@ -19,6 +19,7 @@ import { currentProcess } from './process-identity';
 import { orphanedRuns, releaseOrphans } from './run-liveness';
 import { RunRecorder } from './run-recorder';
 import { defaultSettings, runSummary, Store } from './store';
+import { describeDamage, faultOf, isStorageFault, preserveDamaged } from './store/integrity';
 
 export interface HeadlessRunOptions {
   /** The studio's data folder; default: the app's own (see defaultDataDir). */
@@ -122,10 +123,32 @@ export function recordHeadlessRun(options: HeadlessRunOptions): HeadlessRecorder
   let closed = false;
   let lastCommandPoll = 0;
   let state: 'paused' | 'running' = 'running';
+  /** Why the store can no longer be written (a full disk, a damaged file); training goes on. */
+  let lost: unknown = null;
+  const say = (text: string): void => void process.stderr.write(`crystalline: ${text}\n`);
+  /**
+   * Runs a write to the store. The first that fails ends recording but not training: the run's
+   * checkpoints are still written (each is named as it is), and a damaged file is copied aside.
+   */
+  const record = (write: () => void): void => {
+    if (lost !== null) return;
+    try {
+      write();
+    } catch (err) {
+      lost = err;
+      pending = [];
+      const damage = isStorageFault(err) ? preserveDamaged(layout.database, faultOf(err)) : null;
+      say(
+        `the run can no longer be recorded in ${layout.database} (${(err as Error).message}); it trains on ` +
+          `and its checkpoints are still written.${damage === null ? '' : ' ' + describeDamage(damage)}`,
+      );
+    }
+  };
   const flush = (): void => {
     if (pending.length === 0 || closed) return;
-    recorder.recordEvents(pending);
+    const events = pending;
     pending = [];
+    record(() => recorder.recordEvents(events));
     lastFlush = Date.now();
   };
   const close = (): void => {
@@ -134,29 +157,49 @@ export function recordHeadlessRun(options: HeadlessRunOptions): HeadlessRecorder
     closed = true;
     store.close();
   };
+  /**
+   * The run's outcome after recording was lost: one more try (the space may be back), so the run is
+   * not left `running`; if that fails too, the studio marks it interrupted once this process ends.
+   */
+  const settle = (write: () => void): void => {
+    if (lost === null || isStorageFault(lost)) return record(write); // a damaged file is not written again
+    try {
+      write();
+    } catch {
+      say(
+        `the run's end could not be recorded either; the studio will mark run ${runId} interrupted ` +
+          'when it next opens (this process will have ended), and it resumes from its last checkpoint.',
+      );
+    }
+  };
   return {
     runId,
     checkpointDir,
     onEvent(event) {
       if (event.kind === 'done') return; // finish() records it
+      if (lost !== null) return;
       pending.push(event);
       if (pending.length >= FLUSH_EVENTS || Date.now() - lastFlush >= FLUSH_MS) flush();
     },
     onCheckpoint(saved, removed) {
       flush();
-      recorder.recordCheckpoint(saved, 'periodic', removed);
+      if (lost !== null)
+        say(`checkpoint of step ${saved.step} written to ${saved.path} (not recorded in the studio).`);
+      record(() => recorder.recordCheckpoint(saved, 'periodic', removed));
     },
     finish(done) {
       flush();
-      recorder.recordDone(done);
+      settle(() => recorder.recordDone(done));
       close();
     },
     fail(error) {
       if (closed) return; // finish() already recorded how the run ended
       flush();
       const err = error instanceof Error ? error : new Error(String(error));
-      const step = store.runs.get(runId)?.step ?? 0;
-      recorder.recordFailure(step, 'error', err.message, err.stack ?? null);
+      settle(() => {
+        const step = store.runs.get(runId)?.step ?? 0;
+        recorder.recordFailure(step, 'error', err.message, err.stack ?? null);
+      });
       close();
     },
     close,

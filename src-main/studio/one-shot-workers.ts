@@ -2,7 +2,7 @@
 // itself when its job is done; the pool remembers the ones still running so closing ends them all.
 
 import type { WorkerEvent } from '../../src-worker/protocol';
-import { StudioError } from '../api';
+import { workerError } from './error-log';
 import { WorkerClient } from './worker-client';
 import type { CommandInput } from './worker-client';
 
@@ -34,9 +34,9 @@ export class OneShotWorkers {
 
   /**
    * Sends one command to a fresh worker and resolves with its answer, the event of type `answer`;
-   * the worker's error for it becomes a StudioError: `invalid-input` when it is about what the person
-   * gave (a corpus that is missing, empty, binary or not UTF-8), else `failed`. `onEvent` sees every
-   * event on the way.
+   * the worker's error for it becomes a StudioError (with the engine error's meaning where it has
+   * one, see workerError: a corpus the person gave that is missing, empty, binary or not UTF-8 is
+   * `invalid-input`). `onEvent` sees every event on the way.
    */
   async request<T extends WorkerEvent['type']>(
     command: CommandInput,
@@ -51,10 +51,7 @@ export class OneShotWorkers {
       null,
       what,
     );
-    if (reply.type === 'error') {
-      const code = reply.error.name === 'CorpusError' ? 'invalid-input' : 'failed';
-      throw new StudioError(code, reply.error.message);
-    }
+    if (reply.type === 'error') throw workerError(reply.error);
     return reply as Extract<WorkerEvent, { type: T }>;
   }
 

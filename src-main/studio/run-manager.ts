@@ -19,6 +19,7 @@ import { outcomeOf, RunRecorder } from './run-recorder';
 import type { Outcome } from './run-recorder';
 import { runSummary } from './store';
 import type { RunRecord, Store } from './store';
+import { isStorageFault } from './store/integrity';
 import { UpdateThrottle } from './update-throttle';
 import { WorkerClient } from './worker-client';
 import type { WorkerExit } from './worker-client';
@@ -40,6 +41,8 @@ export interface RunManagerOptions {
   emit: (event: StudioEvent) => void;
   /** Live generations streamed by a training worker; returns false for a request it does not know. */
   onGeneration: (client: WorkerClient, event: GenerationEvent | RequestErrorEvent) => boolean;
+  /** Recording hit a fault of the database file itself (see store/integrity.ts isStorageFault). */
+  onStorageFault?: (err: unknown) => void;
 }
 
 interface ActiveRun {
@@ -78,6 +81,8 @@ export class RunManager {
   private readonly throttle: UpdateThrottle;
   private readonly supervisor: NodeJS.Timeout;
   private closing = false;
+  /** The store is no longer trusted: nothing more is recorded in it (see detach). */
+  private detached = false;
 
   constructor(private readonly opts: RunManagerOptions) {
     this.throttle = new UpdateThrottle(
@@ -146,21 +151,34 @@ export class RunManager {
     const a = this.requireLive(runId, 'pause');
     if (a.state === 'paused') return;
     const requestId = a.client.send({ type: 'pause' });
-    await a.client.waitFor(
-      (e) => e.type === 'state' && e.acks.includes(requestId),
-      this.opts.heartbeatTimeoutMs() * 2,
-      'acknowledge the pause',
-    );
+    await this.acknowledged(a, requestId, 'pause');
   }
 
   async resume(runId: number): Promise<void> {
     const a = this.requireLive(runId, 'resume');
     const requestId = a.client.send({ type: 'resume' });
-    await a.client.waitFor(
-      (e) => e.type === 'state' && e.acks.includes(requestId),
-      this.opts.heartbeatTimeoutMs() * 2,
-      'acknowledge the resume',
-    );
+    await this.acknowledged(a, requestId, 'resume');
+  }
+
+  /**
+   * Waits for the worker to acknowledge a control command. A run that ends before it does (the
+   * command raced the last step) is the caller's conflict, said as such, not a failure.
+   */
+  private async acknowledged(a: ActiveRun, requestId: number, what: 'pause' | 'resume'): Promise<void> {
+    try {
+      await a.client.waitFor(
+        (e) => e.type === 'state' && e.acks.includes(requestId),
+        this.opts.heartbeatTimeoutMs() * 2,
+        `acknowledge the ${what}`,
+      );
+    } catch (err) {
+      if (!a.ended && a.client.alive) throw err;
+      const status = this.opts.store.runs.get(a.runId)?.status ?? 'ended';
+      throw new StudioError(
+        'conflict',
+        `Run ${a.runId} ended at step ${a.step} before the ${what} took effect; it is ${status} now.`,
+      );
+    }
   }
 
   /** Stops after the current step: a final evaluation and checkpoint, then the worker exits. */
@@ -204,6 +222,30 @@ export class RunManager {
     );
     clearInterval(this.supervisor);
     this.throttle.dispose();
+  }
+
+  /**
+   * The database was found damaged: every worker stops, writing its final checkpoint into its run
+   * folder (where a rebuild finds it), and nothing more is written to the store.
+   */
+  async detach(): Promise<void> {
+    this.detached = true;
+    this.closing = true;
+    clearInterval(this.supervisor);
+    this.throttle.dispose();
+    const runs = [...this.active.values()];
+    for (const a of runs) if (!a.ended) a.client.send({ type: 'stop' });
+    await Promise.all(
+      runs.map(async (a) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.opts.shutdownGraceMs);
+        });
+        await Promise.race([a.client.exited, late]);
+        clearTimeout(timer);
+        await a.client.terminate();
+      }),
+    );
   }
 
   private requireLive(runId: number, what: string): ActiveRun {
@@ -293,9 +335,14 @@ export class RunManager {
   }
 
   private receive(a: ActiveRun, event: WorkerEvent): void {
+    if (this.detached) return;
     try {
       this.handle(a, event);
     } catch (err) {
+      if (isStorageFault(err) && this.opts.onStorageFault !== undefined) {
+        this.opts.onStorageFault(err); // the run stops through detach(), with a checkpoint
+        return;
+      }
       // A database or protocol error while recording: the run cannot go on consistently.
       if (a.ended) return;
       a.ended = true;
@@ -329,16 +376,21 @@ export class RunManager {
         this.throttle.flush(runId);
         const status =
           event.state === 'paused' ? 'paused' : event.state === 'stopping' ? 'stopping' : 'running';
+        // A pause the worker made by itself (a full disk) carries its reason, shown on the run.
+        const reason = event.state === 'paused' ? (event.reason ?? null) : null;
         store.transaction(() => {
-          store.runs.setStatus(runId, { status });
+          store.runs.setStatus(runId, { status, message: reason });
           if (event.state === 'paused') store.runs.setStep(runId, event.step);
           if (event.state === 'paused' || (event.state === 'running' && before === 'paused')) {
             a.recorder.lifecycle({
               step: event.step,
-              level: 'info',
-              code: event.state === 'paused' ? 'paused' : 'resumed',
+              level: reason === null ? 'info' : 'warning',
+              code: reason !== null ? 'paused-disk-full' : event.state === 'paused' ? 'paused' : 'resumed',
               message:
-                event.state === 'paused' ? `Paused at step ${event.step}.` : `Resumed at step ${event.step}.`,
+                reason ??
+                (event.state === 'paused'
+                  ? `Paused at step ${event.step}.`
+                  : `Resumed at step ${event.step}.`),
             });
           }
         });
@@ -430,6 +482,7 @@ export class RunManager {
 
   private exited(a: ActiveRun, exit: WorkerExit): void {
     this.active.delete(a.runId);
+    if (this.detached) return;
     this.throttle.forget(a.runId);
     if (!a.ended) {
       a.ended = true;

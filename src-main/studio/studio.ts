@@ -8,6 +8,7 @@ import { dispatch, StudioError } from '../api';
 import type { StudioEvent, StudioHandlers } from '../api';
 import { ensureDataDir } from './data-dir';
 import { ExternalRuns } from './external-runs';
+import { answeredBy, ErrorLog } from './error-log';
 import type { DataDirLayout, DataDirResolution } from './data-dir';
 import { OneShotWorkers } from './one-shot-workers';
 import { RunManager } from './run-manager';
@@ -19,7 +20,9 @@ import { Generations } from './services/generation';
 import { metricHandlers } from './services/metrics';
 import { runHandlers } from './services/runs';
 import { settingsHandlers } from './services/settings';
+import { storeHealthHandlers } from './services/store-health';
 import { defaultSettings, Store } from './store';
+import { isStorageFault } from './store/integrity';
 
 export interface StudioOptions {
   dataDir: string;
@@ -38,10 +41,14 @@ export interface StudioOptions {
   nativeBinding?: string;
   /** How often the database is asked whether another process (a terminal run) wrote (default 250). */
   externalPollMs?: number;
+  /** A call or a run's recording hit a fault of the database file (RecoverableStudio handles it). */
+  onStorageFault?: (err: unknown) => void;
 }
 
 export class Studio {
   readonly handlers: StudioHandlers;
+  /** The data folder's log of unexpected errors (logs/studio.log). */
+  readonly errorLog: ErrorLog;
   private readonly manager: RunManager;
   private readonly workers: OneShotWorkers;
   private external: ExternalRuns | null = null;
@@ -68,6 +75,7 @@ export class Studio {
       maxConcurrent: () => store.settings.get().maxConcurrentRuns,
       emit: (event) => this.emit(event),
       onGeneration: (client, event) => generations.route(client, event),
+      onStorageFault: (err) => options.onStorageFault?.(err),
     });
     const ctx: StudioContext = {
       store,
@@ -79,7 +87,8 @@ export class Studio {
       emit: (event) => this.emit(event),
     };
     const generations = new Generations(ctx);
-    this.handlers = {
+    this.errorLog = ErrorLog.of(layout.root);
+    const handlers: StudioHandlers = {
       ...datasetHandlers(ctx),
       ...runHandlers(ctx),
       ...metricHandlers(ctx),
@@ -87,7 +96,11 @@ export class Studio {
       ...generations.handlers,
       ...settingsHandlers(ctx, options.dataFolder),
       ...engineHandlers(ctx),
+      ...storeHealthHandlers(ctx),
     };
+    this.handlers = answeredBy(handlers, this.errorLog, (err) => {
+      if (isStorageFault(err)) options.onStorageFault?.(err);
+    });
   }
 
   /** Opens (or creates) the data folder and its database, recovers interrupted runs, starts the queue. */
@@ -132,6 +145,19 @@ export class Studio {
     this.closed = true;
     this.external?.close();
     await this.manager.close();
+    await this.workers.terminateAll();
+    this.store.close();
+    this.listeners.clear();
+  }
+
+  /**
+   * Closes without writing another record: the database is damaged (see RecoverableStudio). The
+   * runs stop with a checkpoint in their folders; the one-shot workers end.
+   */
+  async abandon(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.manager.detach();
     await this.workers.terminateAll();
     this.store.close();
     this.listeners.clear();

@@ -5,6 +5,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { describeDamage } from '../studio/store/integrity';
+import { hostWarning } from './host';
 import { serveStudio } from './serve';
 import type { ServeHandle } from './serve';
 
@@ -19,12 +21,23 @@ const outDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts serve mode with the built renderer and engine, prints where to open it, and stops on SIGINT/SIGTERM. */
 export async function serveCommand(options: ServeCommandOptions = {}): Promise<ServeHandle> {
+  const warning = hostWarning(options.host ?? '127.0.0.1');
+  if (warning !== null) console.error(warning);
   const handle = await serveStudio({
     ...options,
     rendererDir: `${outDir}renderer`,
     workerScript: `${outDir}engine/worker.js`,
   });
   console.log(`Crystalline Studio is serving ${handle.studio.layout.root}`);
+  const damage = handle.studio.damaged;
+  if (damage !== null) {
+    // Served anyway, so the page can offer the choice; `crystalline repair` offers it here.
+    console.error(describeDamage(damage));
+    console.error(
+      `Open the page to choose, or stop and run \`crystalline repair --fresh\` or \`crystalline repair --rebuild\` ` +
+        `with --data-dir ${handle.studio.layout.root}.`,
+    );
+  }
   console.log(`Open ${handle.server.url}`);
   let closing = false;
   const shutdown = (): void => {

@@ -3,7 +3,8 @@
 
 import type { MethodName, MethodResult } from '../api';
 import { openResolved, resolveDataDir } from '../studio/data-dir';
-import { Studio } from '../studio/studio';
+import { ErrorLog } from '../studio/error-log';
+import { RecoverableStudio } from '../studio/recoverable-studio';
 import { ensureSampleDataset } from './sample-dataset';
 import type { CallStudio } from './sample-dataset';
 import { startWebServer } from './server';
@@ -22,27 +23,29 @@ export interface ServeOptions {
 
 export interface ServeHandle {
   server: WebServer;
-  studio: Studio;
+  /** The service; while its database is damaged it answers only store.status and store.recover. */
+  studio: RecoverableStudio;
   /** Stops accepting requests, then closes the studio (active runs checkpoint first). */
   close(): Promise<void>;
 }
 
 /** A typed view of the service's untyped `call`; the contract's schemas check every payload. */
-export function typedCall(studio: Studio): CallStudio {
+export function typedCall(studio: { call(method: string, input: unknown): Promise<unknown> }): CallStudio {
   return <M extends MethodName>(method: M, input: unknown) =>
     studio.call(method, input) as Promise<MethodResult<M>>;
 }
 
 export async function serveStudio(options: ServeOptions): Promise<ServeHandle> {
   const studio = await openResolved(resolveDataDir({ flag: options.dataDir }), ({ dataDir, ...dataFolder }) =>
-    Studio.open({ dataDir, dataFolder, workerScript: options.workerScript }),
+    RecoverableStudio.open({ dataDir, dataFolder, workerScript: options.workerScript }),
   );
   try {
-    await ensureSampleDataset(typedCall(studio), studio.layout.root);
+    if (studio.damaged === null) await ensureSampleDataset(typedCall(studio), studio.layout.root);
     const server = await startWebServer({
       backend: studio,
       rendererDir: options.rendererDir,
       uploadDir: studio.layout.uploads,
+      errorLog: ErrorLog.of(studio.layout.root),
       host: options.host,
       port: options.port,
       token: options.token,

@@ -13,6 +13,7 @@ import { serializeError, StudioError } from '../api';
 import type { StudioBackend, StudioErrorCode } from '../api';
 import { WebSocketServer } from 'ws';
 import { isTextFileName } from '../studio/dataset-source';
+import { isLoopback } from './host';
 
 export interface WebServerOptions {
   backend: StudioBackend;
@@ -24,6 +25,8 @@ export interface WebServerOptions {
   port?: number; // default 0: a free port
   token?: string; // default: 32 random bytes, hex
   maxUploadBytes?: number; // per file; default 2 GiB
+  /** Logs an unforeseen error with its stack and says what to answer (the data folder's ErrorLog). */
+  errorLog?: { answer(context: string, err: unknown): StudioError };
 }
 
 export interface WebServer {
@@ -84,6 +87,7 @@ export const HTTP_STATUS_OF: Record<StudioErrorCode, number> = {
   'not-found': 404,
   conflict: 409,
   failed: 500,
+  'store-damaged': 503,
 };
 
 class HttpError extends Error {
@@ -152,12 +156,29 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: unknown): void {
+function sendError(
+  res: ServerResponse,
+  err: unknown,
+  context: string,
+  log: WebServerOptions['errorLog'],
+): void {
   const status =
     err instanceof StudioError ? HTTP_STATUS_OF[err.code] : err instanceof HttpError ? err.status : 500;
-  // A refused request (bad upload path, not a text file, too large) is the person's to fix.
-  const error = serializeError(err);
-  sendJson(res, status, { error: status < 500 ? { ...error, code: 'invalid-input' } : error });
+  // A refused request (bad upload path, not a text file, too large) is the person's to fix; an error
+  // nobody foresaw is logged with its stack, and the answer names the reference instead.
+  const foreseen = err instanceof StudioError || err instanceof HttpError || log === undefined;
+  const error = serializeError(foreseen ? err : log.answer(context, err));
+  const personal = err instanceof HttpError && status < 500;
+  sendJson(res, status, { error: personal ? { ...error, code: 'invalid-input' } : error });
+}
+
+/** A path's percent-escapes decoded, or a 400 naming the path when one is malformed ("%E0%A4%A"). */
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new HttpError(400, `the address ${path.slice(0, 200)} has a malformed %-escape`);
+  }
 }
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -170,7 +191,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const cookieName = (): string => `crystalline-token-${port}`;
 
   /** Loopback binds accept only loopback Host headers, which defeats DNS rebinding. */
-  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  const loopback = isLoopback(host);
   function hostAllowed(req: IncomingMessage): boolean {
     if (!loopback) return true;
     const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
@@ -239,7 +260,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   async function serveStatic(res: ServerResponse, url: URL, setCookie: boolean): Promise<void> {
     if (opts.rendererDir === null) throw new HttpError(404, 'this server has no renderer to serve');
     const root = resolve(opts.rendererDir);
-    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const relative = url.pathname === '/' ? 'index.html' : decodePath(url.pathname.slice(1));
     const file = resolve(root, relative);
     if (!file.startsWith(root + sep)) throw new HttpError(404, 'not found');
     const info = await stat(file).catch(() => null);
@@ -274,7 +295,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, err);
+      const context = `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0].slice(0, 200)}`;
+      if (!res.headersSent) sendError(res, err, context, opts.errorLog);
       else res.destroy();
     });
   });

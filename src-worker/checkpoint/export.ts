@@ -18,6 +18,7 @@ export type ModelExportErrorCode =
   | 'NON_FINITE' // a tensor holds NaN or ±Inf
   | 'OUT_OF_RANGE' // a value overflows the chosen 16-bit dtype
   | 'OUT_DIR_EXISTS'
+  | 'OUT_DIR_NOT_OURS' // overwrite asked for a folder this app did not export, or one holding other files
   | 'DISK_FULL'
   | 'WRITE_FAILED';
 
@@ -135,6 +136,8 @@ export async function exportHuggingFaceFolder(outDir: string, options: ExportOpt
     ['README.md', modelCard(cfg, options.dtype, options.trainingSummary, options.metricsCsv !== undefined)],
   ];
   if (options.metricsCsv !== undefined) texts.push(['metrics.csv', options.metricsCsv]);
+  // The marker says the folder is an export of this app, so a later overwrite may replace it.
+  texts.push([EXPORT_MARKER, json({ producer: 'Crystalline Studio', format: 'huggingface-gpt2' })]);
 
   const existing = await folderState(target);
   if (existing === 'non-empty' && options.overwrite !== true) {
@@ -144,6 +147,7 @@ export async function exportHuggingFaceFolder(outDir: string, options: ExportOpt
       `Cannot export to ${target}: that folder exists and is not empty. Choose a new folder, or allow overwriting it.`,
     );
   }
+  if (existing === 'non-empty') await assertOwnExport(target);
 
   const temp = tempPathFor(target);
   let placed = false;
@@ -233,6 +237,41 @@ function checkValues(name: string, data: Float32Array, dtype: ExportDtype, targe
       );
     }
   }
+}
+
+/** The file every export folder holds; its presence makes the folder one an overwrite may replace. */
+export const EXPORT_MARKER = '.crystalline-export';
+
+/** What an export writes (and so what an overwrite may delete): nothing else may be in the folder. */
+const EXPORT_FILES = new Set([
+  'model.safetensors',
+  'config.json',
+  'generation_config.json',
+  'tokenizer.json',
+  'README.md',
+  'metrics.csv',
+  EXPORT_MARKER,
+]);
+
+/**
+ * Overwrite replaces only a folder this app exported, holding only the files an export writes:
+ * a folder of the person's own, or an export they have since added a file to, is refused.
+ */
+async function assertOwnExport(target: string): Promise<void> {
+  const refuse = (why: string): never => {
+    throw new ModelExportError(
+      'OUT_DIR_NOT_OURS',
+      target,
+      `Cannot overwrite ${target}: ${why}, so it is left as it is. Choose a new folder.`,
+    );
+  };
+  if (!(await stat(target)).isDirectory()) refuse('it is a file, not an export folder');
+  const names = await readdir(target);
+  if (!names.includes(EXPORT_MARKER))
+    refuse(`it was not written by an export of this app (it has no ${EXPORT_MARKER})`);
+  const foreign = names.filter((n) => !EXPORT_FILES.has(n));
+  if (foreign.length > 0)
+    refuse(`it holds ${foreign.map((n) => `"${n}"`).join(', ')}, which an export did not write`);
 }
 
 async function folderState(path: string): Promise<'absent' | 'empty' | 'non-empty'> {

@@ -10,7 +10,7 @@ import type { ModelConfig } from '../model/config';
 import { parameterLayout } from '../model/layout';
 import { Rng } from '../util/rng';
 import { nodeFs, type DurableFs } from './durable-fs';
-import { exportHuggingFaceFolder, ModelExportError, type ExportOptions } from './export';
+import { EXPORT_MARKER, exportHuggingFaceFolder, ModelExportError, type ExportOptions } from './export';
 import type { TensorData } from './format';
 import { f16BitsToF32, f32BitsToF16, float32Bits, float32FromBits } from './half-float';
 import { gpt2TensorSpecs } from './hf-gpt2';
@@ -93,6 +93,7 @@ describe('export folder', () => {
 
     expect((await readdir(out)).sort()).toEqual(
       [
+        EXPORT_MARKER,
         'README.md',
         'config.json',
         'generation_config.json',
@@ -209,16 +210,26 @@ describe('export folder', () => {
     expect(e2.message).toContain('has shape [4, 11] (44 values), but this model needs [11, 4]');
   });
 
-  it('does not overwrite a non-empty folder unless asked, then replaces it whole', async () => {
+  it('overwrites only a folder it exported itself, and never deletes a file it did not write', async () => {
     const out = join(dir, 'export');
     await mkdir(out);
     await writeFile(join(out, 'keep.txt'), 'mine');
     expect((await exportError(exportHuggingFaceFolder(out, options()))).code).toBe('OUT_DIR_EXISTS');
+    const foreign = await exportError(exportHuggingFaceFolder(out, options({ overwrite: true })));
+    expect(foreign.code).toBe('OUT_DIR_NOT_OURS');
+    expect(foreign.message).toContain(EXPORT_MARKER);
     expect(await readdir(out)).toEqual(['keep.txt']);
 
-    await exportHuggingFaceFolder(out, options({ overwrite: true }));
-    expect(await readdir(out)).not.toContain('keep.txt');
-    expect(await readdir(dir)).toEqual(['export']);
+    const earlier = join(dir, 'earlier');
+    await exportHuggingFaceFolder(earlier, options());
+    expect(await readdir(earlier)).toContain(EXPORT_MARKER);
+    await exportHuggingFaceFolder(earlier, options({ overwrite: true }));
+    await writeFile(join(earlier, 'notes.txt'), 'added by hand');
+    const added = await exportError(exportHuggingFaceFolder(earlier, options({ overwrite: true })));
+    expect(added.code).toBe('OUT_DIR_NOT_OURS');
+    expect(added.message).toContain('"notes.txt"');
+    expect(await readFile(join(earlier, 'notes.txt'), 'utf8')).toBe('added by hand');
+    expect((await readdir(dir)).sort()).toEqual(['earlier', 'export']);
   });
 
   it('exports into an existing empty folder', async () => {

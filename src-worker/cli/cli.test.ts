@@ -161,6 +161,7 @@ describe('crystalline CLI', () => {
     expect(exp.status).toBe(0);
     expect(readdirSync(join(dir, 'hf')).sort()).toEqual(
       [
+        '.crystalline-export', // the marker that lets a later --overwrite replace this folder
         'README.md',
         'config.json',
         'generation_config.json',

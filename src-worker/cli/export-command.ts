@@ -9,6 +9,7 @@ import { exportCheckpoint } from '../checkpoint/export-checkpoint';
 import type { ExportDtype } from '../checkpoint/hf-gpt2';
 import { readCheckpointHeader } from '../checkpoint/read';
 import { UsageError } from './errors';
+import { outFolder } from './parse';
 
 export interface ExportCommandOptions {
   checkpoint: string;
@@ -20,7 +21,7 @@ export interface ExportCommandOptions {
 export function addExportOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--checkpoint <file>', 'a checkpoint written by `crystalline train --out`')
-    .requiredOption('--out <dir>', 'the folder to create')
+    .requiredOption('--out <dir>', 'the folder to create', outFolder)
     .addOption(
       new Option('--dtype <type>', 'weight precision').choices(['f32', 'f16', 'bf16']).default('f32'),
     )

@@ -42,4 +42,6 @@ export interface CliExtensions {
   commands?(program: Command): void;
   /** Errors of the extensions that are the user's input (exit code 2). */
   isInputError?(err: unknown): boolean;
+  /** An exit code of its own for an extension's error (e.g. 3: the studio's database is damaged). */
+  exitCodeOf?(err: unknown): number | null;
 }

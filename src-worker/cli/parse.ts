@@ -1,8 +1,11 @@
 // Value parsers for command-line options: each rejects a bad value with a message naming what is
 // allowed; commander prefixes the option's name, and the CLI exits with code 2.
 
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { TokenizerSpec } from '../data/train-tokenizer';
+import { insideSystemFolder, SYSTEM_FOLDERS } from '../util/system-folders';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -107,6 +110,31 @@ export function probability(value: string): number {
     throw new InvalidArgumentError(`expected a number in (0, 1], got "${value}".`);
   }
   return n;
+}
+
+/**
+ * A folder to write into: not an existing file (`--out /etc/passwd`), not inside /proc or /sys.
+ * Whether an existing folder may be used is the command's to decide.
+ */
+export function outFolder(value: string): string {
+  const path = resolve(value);
+  if (insideSystemFolder(path)) {
+    throw new InvalidArgumentError(
+      `${path} is inside a system folder (${SYSTEM_FOLDERS.join(', ')}); choose a folder of your own.`,
+    );
+  }
+  let info;
+  try {
+    info = statSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    throw new InvalidArgumentError(
+      `${path} cannot be checked (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+    );
+  }
+  if (info !== undefined && !info.isDirectory()) {
+    throw new InvalidArgumentError(`${path} is a file, not a folder; give a folder for the output.`);
+  }
+  return value;
 }
 
 /** HOST:PORT of a rendezvous (an IPv6 host in brackets: [::1]:29500). */

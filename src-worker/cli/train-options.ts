@@ -200,7 +200,7 @@ export function addTrainOptions(cmd: Command): Command {
       '--python <path>',
       'pytorch: the Python interpreter with torch (default: $CRYSTALLINE_PYTHON or python3)',
     )
-    .option('--out <dir>', 'folder for checkpoints')
+    .option('--out <dir>', 'folder for checkpoints', parse.outFolder)
     .option(
       '--checkpoint-every <n>',
       'with --out: a checkpoint every N steps (and at the end)',

@@ -1,5 +1,5 @@
 // Resuming a run: a paused worker simply continues; otherwise the run is queued to start from a
-// checkpoint (by default its newest good one). From an older checkpoint the later history is cut,
+// checkpoint (by default its newest one that verifies, see resume-point.ts). From an older checkpoint the later history is cut,
 // or — mode 'fork' — a new run is made that shares the history up to that step. A new length
 // (`steps`) is validated like any config and stored with the run before it is queued.
 
@@ -10,6 +10,7 @@ import { cutHistory, forkRun } from '../history';
 import { requireCheckpoint, requireDataset, requireRun } from '../lookups';
 import { commandRunElsewhere } from '../remote-control';
 import { heldElsewhere } from '../run-liveness';
+import { newestVerifiedCheckpoint, skippedEvent } from '../resume-point';
 import { specFor, withSteps } from '../run-config';
 import { runSummary } from '../store';
 import { validConfig } from './config-check';
@@ -58,10 +59,11 @@ export async function resumeRun(ctx: StudioContext, i: ResumeRequest): Promise<R
         : `Run "${run.name}" is ${run.status}; it cannot be resumed now.`,
     );
   }
-  const checkpoint =
+  const point =
     i.checkpointId === undefined
-      ? store.checkpoints.latestGood(run.id)
-      : requireCheckpoint(store, i.checkpointId);
+      ? await newestVerifiedCheckpoint(store, run.id)
+      : { checkpoint: requireCheckpoint(store, i.checkpointId), skipped: [] };
+  const checkpoint = point.checkpoint;
   if (checkpoint !== null && checkpoint.runId !== run.id) {
     throw new StudioError('invalid-input', `Checkpoint ${checkpoint.id} belongs to another run.`);
   }
@@ -107,6 +109,7 @@ export async function resumeRun(ctx: StudioContext, i: ResumeRequest): Promise<R
       );
     }
     store.runs.enqueue(id, checkpointId);
+    for (const skipped of point.skipped) store.events.insert(id, skippedEvent(skipped, from));
   };
   let queued = run.id;
   if (i.mode === 'fork') {

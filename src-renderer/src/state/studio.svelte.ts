@@ -8,6 +8,7 @@ import { playground } from './playground.svelte';
 import { runView } from './run-view.svelte';
 import { runs } from './runs.svelte';
 import { settings } from './settings.svelte';
+import { storeHealth } from './store-health.svelte';
 
 class Connection {
   connected = $state(true);
@@ -34,10 +35,12 @@ export function startStudio(t: Transport): void {
     }
     if (!wasDown) return;
     wasDown = false;
+    void storeHealth.check();
     void runs.load();
     void datasets.load();
     if (runView.id !== null) void runView.open(runView.id);
   });
+  void storeHealth.check();
   void runs.load();
   void datasets.load();
   void settings.load();

@@ -1,0 +1,61 @@
+// Resume goes back to the newest checkpoint that verifies: a damaged newest checkpoint is passed
+// over with the reason stored as a run event (the run view lists it), and the run trains on from
+// the one before instead of failing.
+
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckpointInfo, DatasetInfo, EventInfo, RunDetail } from '../api';
+import type { Studio } from './studio';
+import { microConfig, openStudio, runReaches, tempDir, writeCorpus } from './test-support/fixtures';
+
+let dir: { path: string; remove: () => void };
+let studio: Studio;
+let dataset: DatasetInfo;
+
+beforeAll(async () => {
+  dir = tempDir('resume-verified');
+  studio = await openStudio(join(dir.path, 'data'));
+  dataset = (await studio.call('datasets.import', {
+    path: writeCorpus(dir.path),
+    tokenizer: { kind: 'char' },
+  })) as DatasetInfo;
+});
+afterAll(async () => {
+  await studio.close();
+  dir.remove();
+});
+
+/** Overwrites bytes in the middle of the file (its tensor data), as a bad sector would. */
+function damage(path: string): void {
+  const fd = openSync(path, 'r+');
+  writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, 4096);
+  closeSync(fd);
+}
+
+describe('resume after the newest checkpoint was damaged', () => {
+  it('skips it, says which and why, and trains on from the previous one', async () => {
+    const id = ((await studio.call('runs.create', { config: microConfig(dataset.id, 40) })) as RunDetail).id;
+    await studio.call('runs.start', { id });
+    await runReaches(studio, id, (r) => r.status === 'completed', 'completed');
+    const before = (await studio.call('checkpoints.list', { runId: id })) as CheckpointInfo[];
+    expect(before.map((c) => c.step)).toEqual([20, 40]);
+    damage(before[1].path);
+
+    await studio.call('runs.resume', { id, steps: 60 });
+    const done = await runReaches(
+      studio,
+      id,
+      (r) => r.status === 'completed' && r.step === 60,
+      'completed at 60',
+    );
+    expect(done.step).toBe(60);
+    const events = (await studio.call('runs.events', { id })) as EventInfo[];
+    const skipped = events.filter((e) => e.code === 'checkpoint-skipped');
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ step: 40, level: 'warning' });
+    expect(skipped[0].message).toMatch(/step 40 was skipped: .*(checksum|SHA-256).*resumes from step 20/i);
+    const resumed = events.find((e) => e.code === 'resumed');
+    expect(resumed?.message).toContain('step 20');
+  });
+});
