@@ -324,19 +324,35 @@ class Eta:
         return 0.0 if total - done <= 0 else (total - done) * self.seconds.debiased
 
 
+def js_number(x):
+    """JavaScript's String(x) for a double, so messages read as the built-in engine's do."""
+    if x != x:
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    mant, _, exp = repr(abs(float(x))).partition("e")  # shortest round-trip digits, as JS
+    whole, _, frac = mant.partition(".")
+    e = int(exp or 0)
+    # The value is 0.DIGITS × 10^n.
+    n = len(whole.lstrip("0")) + e if whole.strip("0") else e - (len(frac) - len(frac.lstrip("0")))
+    digits = (whole + frac).lstrip("0").rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    m = digits[0] + ("." + digits[1:] if k > 1 else "")
+    return f"{sign}{m}e{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
+
+
 def _fmt3(x):
-    """JS `Number(x.toPrecision(3)).toString()` for the numbers an alert message shows."""
-    if not math.isfinite(x):
-        return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
-    v = float(f"{x:.3g}")
-    if v == int(v) and abs(v) < 1e21:
-        return str(int(v))
-    s = repr(v)
-    if "e" in s:
-        mant, exp = s.split("e")
-        e = int(exp)
-        return f"{mant}e{'+' if e > 0 else '-'}{abs(e)}"
-    return s
+    """`Number(x.toPrecision(3)).toString()` of the built-in engine's alert messages."""
+    return js_number(float(f"{x:.3g}")) if math.isfinite(x) else js_number(x)
 
 
 class GradientAlertDetector:
@@ -363,7 +379,7 @@ class GradientAlertDetector:
                 alert = {
                     "kind": "non-finite",
                     "value": value,
-                    "message": f"Gradient norm is {_fmt_js(value)} at step {step}{where}: the loss has "
+                    "message": f"Gradient norm is {js_number(value)} at step {step}{where}: the loss has "
                     "probably diverged; lower the learning rate or enable gradient clipping.",
                 }
                 if tensor is not None:
@@ -410,15 +426,6 @@ class GradientAlertDetector:
                     }
                 )
         return fired
-
-
-def _fmt_js(x):
-    """String(x) of JavaScript for a float: what the built-in engine's messages print."""
-    if x != x:
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    return str(int(x)) if x == int(x) and abs(x) < 1e21 else repr(x)
 
 
 HISTOGRAM_BINS = 64
@@ -1321,8 +1328,9 @@ class Session:
         lr = learning_rate(self.step, tc["schedule"])
         for _, p in self.params:
             p.grad = None
-        loss_part = 0.0
-        rows = self.hi - self.lo
+        # The step's loss stays on the device until the all-reduce: no host sync per micro-batch.
+        loss_part = torch.zeros((), dtype=torch.float64, device=self.device)
+        weight = (self.hi - self.lo) / tc["batchSize"] / K
         for k in range(K):
             starts = self.sampler.next_starts()[self.lo : self.hi]
             x, y = windows(self.train_tokens, starts, tc["seqLen"])
@@ -1332,10 +1340,10 @@ class Session:
             with contextlib.nullcontext() if sync else self.ddp.no_sync():
                 loss = self.ddp(x, y)
                 (loss * (self.loss_scale / K)).backward()
-            loss_part += loss.item() * rows / tc["batchSize"] / K
+            loss_part += loss.detach().double() * weight
         command, loss = self.agree(loss_part)
         grads = [p.grad for _, p in self.params]
-        squares = [float(g.double().pow(2).sum()) for g in grads]
+        squares = torch.stack([g.double().pow(2).sum() for g in grads]).tolist()
         norm = math.sqrt(sum(squares))
         if inspect is not None:
             inspect(squares, grads)
@@ -1389,10 +1397,12 @@ class Session:
         code, request_id = self.commands.take(wait) if self.rank == 0 else (CMD_NONE, None)
         self.request_id = request_id
         signalled = 1.0 if self.commands.signalled else 0.0
-        if self.world == 1:
-            return (CMD_STOP if signalled else code), loss_part
-        t = self.torch.tensor([float(code), signalled, loss_part], dtype=self.torch.float64, device=self.device)
-        self.dist.all_reduce(t)
+        torch = self.torch
+        t = torch.stack([torch.tensor(float(code), dtype=torch.float64, device=self.device),
+                         torch.tensor(signalled, dtype=torch.float64, device=self.device),
+                         torch.as_tensor(loss_part, dtype=torch.float64, device=self.device)])
+        if self.world > 1:
+            self.dist.all_reduce(t)
         code, signalled, loss = (float(v) for v in t.tolist())
         return (CMD_STOP if signalled > 0 else int(code)), loss
 
@@ -1656,7 +1666,7 @@ class Session:
                 reason = "early-stopped"
                 message = (
                     f"Stopped early at step {self.step}: validation loss did not improve by more than "
-                    f"{_fmt_js(es['minDelta'])} for {es['patience']} evaluations "
+                    f"{js_number(es['minDelta'])} for {es['patience']} evaluations "
                     f"(best {self.early['best']:.4f} at step {self.early['bestStep']})."
                 )
 

@@ -64,7 +64,9 @@ describe.skipIf(missing !== null)('checkpoints across the engines', () => {
     const fromExport = JSON.parse(
       run(process.execPath, [BIN, 'logits', '--checkpoint', hf, '--tokens', TOKENS]),
     ) as number[];
-    const inPyTorch = JSON.parse(run(PYTHON, [ORACLE, 'logits', '--model-dir', hf, '--tokens', TOKENS])) as number[];
+    const inPyTorch = JSON.parse(
+      run(PYTHON, [ORACLE, 'logits', '--model-dir', hf, '--tokens', TOKENS]),
+    ) as number[];
     expect(fromExport).toEqual(fromCheckpoint);
     const maxDiff = inPyTorch.reduce((d, x, i) => Math.max(d, Math.abs(x - fromCheckpoint[i])), 0);
     expect(maxDiff).toBeLessThan(1e-4);

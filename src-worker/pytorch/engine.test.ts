@@ -103,7 +103,10 @@ describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
     send({ type: 'pause', requestId: 1 });
     const paused = await waitForEvent(rank, state('paused', 1));
     const pauseCheckpoint = rank.events.find((e) => e.type === 'checkpoint-written');
-    expect(pauseCheckpoint).toMatchObject({ trigger: 'pause', checkpoint: { step: (paused as { step: number }).step } });
+    expect(pauseCheckpoint).toMatchObject({
+      trigger: 'pause',
+      checkpoint: { step: (paused as { step: number }).step },
+    });
 
     send({ type: 'resume', requestId: 2 });
     await waitForEvent(rank, state('running', 2));
@@ -123,17 +126,25 @@ describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-eof-'));
     const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
     const [rank] = await startRun(job.path, 1);
-    await waitForEvent(rank, (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'));
+    await waitForEvent(
+      rank,
+      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'),
+    );
     rank.child.stdin.end();
     expect(await rank.exited).toBe(0);
     expect(rank.events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'stopped' } });
-    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({ trigger: 'stop' });
+    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({
+      trigger: 'stop',
+    });
   });
 
   it('refuses a bad job file with exit code 2 and a message naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-badjob-'));
     const path = join(dir, 'job.json');
-    writeFileSync(path, JSON.stringify({ protocolVersion: 1, runId: 'x', modelConfig: { vocabSize: 'many' } }));
+    writeFileSync(
+      path,
+      JSON.stringify({ protocolVersion: 1, runId: 'x', modelConfig: { vocabSize: 'many' } }),
+    );
     const r = spawnSync(PYTHON, [PROGRAM, 'train', '--job', path], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('modelConfig.vocabSize');
