@@ -17,9 +17,12 @@ import { Rng } from '../util/rng';
 import {
   PROGRAM,
   PYTHON,
+  microSpec,
+  startRun,
   torchMissing,
   trainToEnd,
   trainingEvents,
+  waitForEvent,
   writeJob,
 } from './test-support/torch-run';
 
