@@ -1198,6 +1198,9 @@ class Session:
         self.checkpoints = None
         self.stop_requested = False
         self.paused = False
+        # Sums, norms and the optimizer's arithmetic are done in float64 as the built-in engine
+        # does them; MPS has no float64, so there they are float32 (close, not bitwise).
+        self.wide = torch.float32 if job["device"] == "mps" else torch.float64
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -1212,6 +1215,10 @@ class Session:
                 timeout=datetime.timedelta(seconds=float(job.get("timeoutSeconds") or 60)),
             )
         if device == "cuda":
+            # Bitwise resume needs deterministic kernels (embedding backward, cuBLAS workspaces);
+            # an op without a deterministic variant warns instead of failing the run.
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            torch.use_deterministic_algorithms(True, warn_only=True)
             torch.cuda.set_device(self.local_rank)
             self.device = torch.device("cuda", self.local_rank)
         else:
@@ -1329,7 +1336,7 @@ class Session:
         for _, p in self.params:
             p.grad = None
         # The step's loss stays on the device until the all-reduce: no host sync per micro-batch.
-        loss_part = torch.zeros((), dtype=torch.float64, device=self.device)
+        loss_part = torch.zeros((), dtype=self.wide, device=self.device)
         weight = (self.hi - self.lo) / tc["batchSize"] / K
         for k in range(K):
             starts = self.sampler.next_starts()[self.lo : self.hi]
@@ -1340,10 +1347,10 @@ class Session:
             with contextlib.nullcontext() if sync else self.ddp.no_sync():
                 loss = self.ddp(x, y)
                 (loss * (self.loss_scale / K)).backward()
-            loss_part += loss.detach().double() * weight
+            loss_part += loss.detach().to(self.wide) * weight
         command, loss = self.agree(loss_part)
         grads = [p.grad for _, p in self.params]
-        squares = torch.stack([g.double().pow(2).sum() for g in grads]).tolist()
+        squares = torch.stack([g.to(self.wide).pow(2).sum() for g in grads]).tolist()
         norm = math.sqrt(sum(squares))
         if inspect is not None:
             inspect(squares, grads)
@@ -1363,8 +1370,9 @@ class Session:
         return report, command
 
     def update(self, lr, factor):
-        """math/adamw.ts and sgd.ts element by element in float64, stored as float32, as the
-        built-in engine computes them (so both engines take the same step from the same state)."""
+        """math/adamw.ts and sgd.ts element by element in float64 (`self.wide`), stored as
+        float32, as the built-in engine computes them: both engines take the same step from the
+        same state."""
         torch, opt = self.torch, self.tc["optimizer"]
         self.optimizer_steps += 1
         t = self.optimizer_steps
@@ -1372,23 +1380,23 @@ class Session:
             for j, (_, p) in enumerate(self.params):
                 g = p.grad.float()
                 if factor != 1.0:
-                    g = (g.double() * factor).float()
-                g = g.double()
-                p64 = p.double()
+                    g = (g.to(self.wide) * factor).float()
+                g = g.to(self.wide)
+                pw = p.to(self.wide)
                 wd = opt["weightDecay"] if p.dim() == 2 else 0.0
                 if opt["kind"] == "adamw":
                     b1, b2 = opt["beta1"], opt["beta2"]
-                    m = b1 * self.moments[0][j].double() + (1 - b1) * g
-                    v = b2 * self.moments[1][j].double() + ((1 - b2) * g) * g
+                    m = b1 * self.moments[0][j].to(self.wide) + (1 - b1) * g
+                    v = b2 * self.moments[1][j].to(self.wide) + ((1 - b2) * g) * g
                     self.moments[0][j].copy_(m)
                     self.moments[1][j].copy_(v)
                     m_hat = m / (1 - math.pow(b1, t))
                     v_hat = v / (1 - math.pow(b2, t))
-                    p.copy_(p64 - lr * (m_hat / (v_hat.sqrt() + opt["eps"]) + wd * p64))
+                    p.copy_(pw - lr * (m_hat / (v_hat.sqrt() + opt["eps"]) + wd * pw))
                 else:
-                    buf = opt["momentum"] * self.moments[0][j].double() + (g + wd * p64)
+                    buf = opt["momentum"] * self.moments[0][j].to(self.wide) + (g + wd * pw)
                     self.moments[0][j].copy_(buf)
-                    p.copy_(p64 - lr * buf)
+                    p.copy_(pw - lr * buf)
 
     def agree(self, loss_part, wait=None):
         """The step's one all-reduce: rank 0's pending command (waiting up to `wait` seconds for
@@ -1398,9 +1406,9 @@ class Session:
         self.request_id = request_id
         signalled = 1.0 if self.commands.signalled else 0.0
         torch = self.torch
-        t = torch.stack([torch.tensor(float(code), dtype=torch.float64, device=self.device),
-                         torch.tensor(signalled, dtype=torch.float64, device=self.device),
-                         torch.as_tensor(loss_part, dtype=torch.float64, device=self.device)])
+        t = torch.stack([torch.tensor(float(code), dtype=self.wide, device=self.device),
+                         torch.tensor(signalled, dtype=self.wide, device=self.device),
+                         torch.as_tensor(loss_part, dtype=self.wide, device=self.device)])
         if self.world > 1:
             self.dist.all_reduce(t)
         code, signalled, loss = (float(v) for v in t.tolist())
@@ -1417,12 +1425,12 @@ class Session:
         for i, tok in enumerate(self.confusion_tokens):
             bucket[tok] = i
         ids = torch.arange(V, device=self.device)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
-        correct = torch.zeros((), dtype=torch.float64, device=self.device)
-        tp = torch.zeros(V, dtype=torch.float64, device=self.device)
-        pred = torch.zeros(V, dtype=torch.float64, device=self.device)
-        support = torch.zeros(V, dtype=torch.float64, device=self.device)
-        confusion = torch.zeros((K + 1) * (K + 1), dtype=torch.float64, device=self.device)
+        loss_sum = torch.zeros((), dtype=self.wide, device=self.device)
+        correct = torch.zeros((), dtype=self.wide, device=self.device)
+        tp = torch.zeros(V, dtype=self.wide, device=self.device)
+        pred = torch.zeros(V, dtype=self.wide, device=self.device)
+        support = torch.zeros(V, dtype=self.wide, device=self.device)
+        confusion = torch.zeros((K + 1) * (K + 1), dtype=self.wide, device=self.device)
         self.model.eval()
         with torch.no_grad():
             for starts in self.val_starts:
@@ -1430,17 +1438,17 @@ class Session:
                 x = torch.from_numpy(x).to(self.device)
                 y = torch.from_numpy(y).to(self.device).reshape(-1)
                 logits = self.model.logits(x).reshape(-1, V).float()
-                loss_sum += torch.nn.functional.cross_entropy(logits, y, reduction="sum").double()
+                loss_sum += torch.nn.functional.cross_entropy(logits, y, reduction="sum").to(self.wide)
                 probs = torch.softmax(logits, dim=-1)
                 probs = torch.nan_to_num(probs, nan=-math.inf)
                 pt = probs.gather(1, y[:, None])
                 ahead = (probs > pt).sum(1) + ((probs == pt) & (ids[None, :] < y[:, None])).sum(1)
-                correct += (ahead < topk).sum().double()
+                correct += (ahead < topk).sum().to(self.wide)
                 best = probs.argmax(1)
-                ones = torch.ones_like(y, dtype=torch.float64)
+                ones = torch.ones_like(y, dtype=self.wide)
                 support.index_add_(0, y, ones)
                 pred.index_add_(0, best, ones)
-                tp.index_add_(0, y, (best == y).double())
+                tp.index_add_(0, y, (best == y).to(self.wide))
                 confusion.index_add_(0, bucket[y] * (K + 1) + bucket[best], ones)
         self.model.train()
         packed = torch.cat([loss_sum[None], correct[None], tp, pred, support, confusion])
