@@ -1197,7 +1197,6 @@ class Session:
         self.pending_acks = []
         self.checkpoints = None
         self.stop_requested = False
-        self.paused = False
         # Sums, norms and the optimizer's arithmetic are done in float64 as the built-in engine
         # does them; MPS has no float64, so there they are float32 (close, not bitwise).
         self.wide = torch.float32 if job["device"] == "mps" else torch.float64
@@ -1324,7 +1323,6 @@ class Session:
         if es is not None:
             self.early = {"best": math.inf if es["best"] is None else es["best"], "bestStep": es["bestStep"],
                           "badEvals": es["badEvals"]}
-        self.resumed_backend = header.get("backend")
 
     # -- the optimizer step (train/trainer.ts trainStep) ------------------------------------------
 
@@ -1417,7 +1415,7 @@ class Session:
     # -- evaluation (train/trainer.ts evaluate) ----------------------------------------------
 
     def evaluate(self, observe):
-        torch, np, tc = self.torch, self.np, self.tc
+        torch, tc = self.torch, self.tc
         V = self.cfg["vocabSize"]
         topk = min(5, V)
         K = len(self.confusion_tokens)

@@ -183,6 +183,34 @@ describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
     });
   });
 
+  it('saves and exits on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'torch-sigterm-'));
+    const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
+    const [rank] = await startRun(job.path, 1);
+    await waitForEvent(
+      rank,
+      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'),
+    );
+    rank.child.kill('SIGTERM');
+    expect(await rank.exited).toBe(0);
+    expect(rank.events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'stopped' } });
+    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({
+      trigger: 'stop',
+    });
+  });
+
+  it('halts after maxBadSteps non-finite steps in a row, as the built-in engine does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'torch-halt-'));
+    const spec = microSpec({ clipNorm: 0, maxBadSteps: 2, steps: 50 });
+    const diverging = { ...spec.train.schedule, lr: 1e30, minLr: 1e29 };
+    const job = await writeJob({ spec: { ...spec, train: { ...spec.train, schedule: diverging } }, dir });
+    const events = await trainToEnd(job.path, 1);
+    expect(events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'halted' } });
+    const alerts = trainingEvents(events).flatMap((e) => (e.kind === 'alert' ? [e.code] : []));
+    expect(alerts.filter((c) => c === 'skipped-step')).toHaveLength(2);
+    expect(alerts.at(-1)).toBe('halted');
+  });
+
   it('refuses a bad job file with exit code 2 and a message naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-badjob-'));
     const path = join(dir, 'job.json');
