@@ -2,10 +2,11 @@
 // weights, the same events and checkpoints. Runs where /usr/bin/python3 imports torch.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { verifyCheckpoint } from '../checkpoint/read';
 import { BatchSampler, fixedBatches } from '../data/sampler';
 import { splitTrainVal } from '../data/split';
 import { trainTokenizer } from '../data/train-tokenizer';
@@ -132,6 +133,47 @@ describe.skipIf(missing !== null)('PyTorch engine program', () => {
     });
     const done = (stopped as Extract<WorkerEvent, { type: 'stopped' }>).done;
     expect(done.valLoss).toBeCloseTo(builtinDone.valLoss, 3);
+  });
+});
+
+describe.skipIf(missing !== null)('PyTorch engine run policies', () => {
+  it('stops early with the built-in engine’s reason and message', async () => {
+    const spec = microSpec({ steps: 40, evalEvery: 4, earlyStopping: { patience: 2, minDelta: 10 } });
+    const run = await prepareRun(spec);
+    const builtin = await runTraining(run.trainer, { onEvent: () => undefined });
+    await run.release();
+    const job = await writeJob({ spec, dir: mkdtempSync(join(tmpdir(), 'torch-early-')) });
+    const events = await trainToEnd(job.path, 1);
+    const done = (events.at(-1) as Extract<WorkerEvent, { type: 'stopped' }>).done;
+    expect(builtin.reason).toBe('early-stopped');
+    expect(done).toMatchObject({ reason: 'early-stopped', step: builtin.step });
+    // The message quotes the best loss to four decimals; both engines agree on it.
+    expect(done.message).toBe(builtin.message);
+  });
+
+  it('keeps checkpoints by the retention policy and never deletes a pinned one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'torch-retention-'));
+    const checkpoints = {
+      every: 2,
+      onBest: false,
+      retention: { keepLast: 2, keepBest: false, keepEvery: 0 },
+    };
+    const job = await writeJob({ spec: microSpec({ steps: 10 }), dir, checkpoints });
+    mkdirSync(job.checkpointDir, { recursive: true });
+    writeFileSync(join(job.checkpointDir, 'pins.json'), JSON.stringify({ pinned: ['step-0000004.ckpt'] }));
+    const events = await trainToEnd(job.path, 1);
+    const written = events.flatMap((e) => (e.type === 'checkpoint-written' ? [e] : []));
+    expect(written.map((e) => [e.trigger, e.checkpoint.step])).toEqual([
+      ['periodic', 2],
+      ['periodic', 4],
+      ['periodic', 6],
+      ['periodic', 8],
+      ['periodic', 10],
+      ['final', 10],
+    ]);
+    const files = readdirSync(job.checkpointDir).filter((f) => f.endsWith('.ckpt'));
+    expect(files.sort()).toEqual(['step-0000004.ckpt', 'step-0000008.ckpt', 'step-0000010.ckpt']);
+    for (const f of files) expect((await verifyCheckpoint(join(job.checkpointDir, f))).ok).toBe(true);
   });
 });
 
