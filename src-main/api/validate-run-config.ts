@@ -8,6 +8,8 @@ import type { ModelConfig } from '../../src-worker/model/config';
 import { engineMemory, parameterCount } from '../../src-worker/model/layout';
 import { replicaBytes } from '../../src-worker/parallel/replica-memory';
 import { validateTrainConfig } from '../../src-worker/train/validate';
+import { engineProblems } from './engine-rules';
+import { problemsOf } from './errors';
 import type { FieldProblem } from './errors';
 import { runConfigSchema } from './schemas';
 import type { RunConfig } from './schemas';
@@ -32,10 +34,7 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
   if (!parsed.success) {
     return {
       config: null,
-      problems: parsed.error.issues.map((issue) => ({
-        field: issue.path.map(String).join('.') || '(config)',
-        message: issue.message,
-      })),
+      problems: problemsOf(parsed.error, '(config)'),
       estimate: null,
     };
   }
@@ -49,6 +48,7 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
     });
   }
 
+  problems.push(...engineProblems(config));
   if ((config.threads ?? 1) > 1 && config.backend !== 'wasm') {
     problems.push({
       field: 'threads',
