@@ -1207,6 +1207,10 @@ class Session:
         torch, np, job, tc = self.torch, self.np, self.job, self.tc
         device = job["device"]
         if self.world > 1:
+            # NCCL honours the time-out only with asynchronous error handling: without it a dead
+            # peer leaves the others blocked in a collective for ever (older and newer names).
+            os.environ.setdefault("NCCL_ASYNC_ERROR_HANDLING", "1")
+            os.environ.setdefault("TORCH_NCCL_ASYNC_ERROR_HANDLING", "1")
             self.dist.init_process_group(
                 "nccl" if device == "cuda" else "gloo",
                 rank=self.rank,
@@ -1593,7 +1597,7 @@ class Session:
             self.save("pause")
         self.set_state("paused")
         while True:
-            code, _ = self.poll()
+            code = self.poll()
             if code == CMD_RESUME:
                 self.ack(self.request_id)
                 self.set_state("running")
@@ -1613,8 +1617,7 @@ class Session:
     def poll(self):
         """While paused every rank meets in an all-reduce a few times a second (a wait longer than
         the process-group timeout would otherwise end the run); rank 0 brings any command."""
-        code, _ = self.agree(0.0, wait=0.25)
-        return code, None
+        return self.agree(0.0, wait=0.25)[0]
 
     # -- the loop (train/loop.ts runTraining) ------------------------------------------------
 

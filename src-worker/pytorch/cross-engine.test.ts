@@ -90,7 +90,7 @@ describe.skipIf(missing !== null)('checkpoints across the engines', () => {
     const path = join(dir, 'builtin-step-4.ckpt');
     await saveTrainerCheckpoint(path, run, { valLoss: null, finite: true });
 
-    const job = await writeJob({ spec, dir: join(dir, 'torch'), runId: run.runId, resumeFrom: path });
+    const job = await writeJob({ spec, dir: join(dir, 'torch'), resumeFrom: path });
     const events = await trainToEnd(job.path, 1);
     expect(events.find((e) => e.type === 'started')).toMatchObject({ info: { step: 4, resumedFrom: path } });
     expect(events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'completed', step: 8 } });

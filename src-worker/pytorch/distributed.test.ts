@@ -85,7 +85,7 @@ describe.skipIf(missing !== null)('PyTorch engine on several processes', () => {
     expect(k).toBeLessThan(STEPS);
     const stopCheckpoint = finalCheckpoint(events);
 
-    const resumed = await writeJob({ spec, dir, runId: job.runId, resumeFrom: stopCheckpoint });
+    const resumed = await writeJob({ spec, dir, resumeFrom: stopCheckpoint });
     const after = await trainToEnd(resumed.path, 2);
     const started = after.find((e) => e.type === 'started');
     expect(started).toMatchObject({ info: { step: k, resumedFrom: stopCheckpoint } });

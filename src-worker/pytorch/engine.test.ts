@@ -98,7 +98,7 @@ describe.skipIf(missing !== null)('PyTorch engine program', () => {
         step: 0,
         totalSteps: 8,
         parameters: run.trainer.model.parameterCount,
-        trainTokens: job.trainTokens,
+        trainTokens: run.trainTokens,
       },
     });
     const stopped = events.at(-1);
