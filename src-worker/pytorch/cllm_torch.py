@@ -1024,11 +1024,8 @@ def env_report():
         print(f"cllm_torch: torch or numpy cannot be imported by {sys.executable}: {err}", file=sys.stderr)
         return EXIT_NO_TORCH
     cuda = torch.cuda.is_available()
-    devices = []
-    if cuda:
-        for i in range(torch.cuda.device_count()):
-            p = torch.cuda.get_device_properties(i)
-            devices.append({"index": i, "name": p.name, "totalBytes": int(p.total_memory)})
+    # Device names, one per CUDA device in index order (what the studio's Compute card shows).
+    devices = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if cuda else []
     mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
     report = {
         "python": ".".join(map(str, sys.version_info[:3])),
