@@ -514,14 +514,19 @@ def classification_scores(correct_at_k, tp, predicted, support, rows):
 
 
 def process_rss():
+    """Resident set size in bytes: /proc on Linux, the peak from getrusage elsewhere on Unix, and
+    0 where neither exists (Windows)."""
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
         import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
+    except ImportError:
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import { trainTokenizer } from '../data/train-tokenizer';
 import { createBackend } from '../math/backends';
 import { Gpt } from '../model/gpt';
 import type { WorkerEvent } from '../protocol';
+import type { TrainConfig } from '../train/config';
 import type { TrainingEvent } from '../train/events';
 import { runTraining } from '../train/loop';
 import { loadText, prepareRun } from '../train/setup';
@@ -81,59 +82,87 @@ describe.skipIf(missing !== null)('PyTorch engine program', () => {
     expect(differing).toBe(0);
   });
 
-  it('trains a micro run step for step with the built-in engine, reporting the same events', async () => {
-    const spec = microSpec();
-    const run = await prepareRun(spec);
-    const builtin: TrainingEvent[] = [];
-    const builtinDone = await runTraining(run.trainer, { onEvent: (e) => builtin.push(e) });
-    await run.release();
-
-    const dir = mkdtempSync(join(tmpdir(), 'torch-micro-'));
-    const job = await writeJob({ spec, dir });
-    const events = await trainToEnd(job.path, 1);
-    expect(events.map((e) => e.type).slice(0, 4)).toEqual(['ready', 'state', 'started', 'state']);
-    const started = events.find((e) => e.type === 'started');
-    expect(started).toMatchObject({
-      info: {
-        step: 0,
-        totalSteps: 8,
-        parameters: run.trainer.model.parameterCount,
-        trainTokens: run.trainTokens,
+  const variants: [string, Partial<TrainConfig>][] = [
+    ['AdamW, cosine', {}],
+    [
+      'SGD, step decay',
+      {
+        optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 0.1 },
+        schedule: {
+          kind: 'step',
+          lr: 0.1,
+          minLr: 0.01,
+          warmupSteps: 2,
+          totalSteps: 8,
+          stepSize: 3,
+          gamma: 0.5,
+        },
       },
-    });
-    const stopped = events.at(-1);
-    expect(stopped).toMatchObject({ type: 'stopped', done: { reason: 'completed', step: 8 } });
+    ],
+    [
+      'AdamW, inverse-sqrt, no clipping',
+      {
+        clipNorm: 0,
+        schedule: { kind: 'inverse-sqrt', lr: 3e-3, minLr: 1e-4, warmupSteps: 2, totalSteps: 8 },
+      },
+    ],
+  ];
+  it.each(variants)(
+    'trains a micro run (%s) step for step with the built-in engine, reporting the same events',
+    async (_, train) => {
+      const spec = microSpec(train);
+      const run = await prepareRun(spec);
+      const builtin: TrainingEvent[] = [];
+      const builtinDone = await runTraining(run.trainer, { onEvent: (e) => builtin.push(e) });
+      await run.release();
 
-    // Same init, same batches, the same update arithmetic: the same run to float32 rounding.
-    const ours = trainingEvents(events);
-    const theirs = builtin.filter((e) => e.kind !== 'done');
-    expect(ours.map((e) => `${e.kind}@${e.step}`)).toEqual(theirs.map((e) => `${e.kind}@${e.step}`));
-    ours.forEach((e, i) => {
-      const b = theirs[i];
-      const keys = (x: object): string[] => Object.keys(x).sort();
-      expect(keys(e), e.kind).toEqual(keys(b));
-      if (e.kind === 'progress' && b.kind === 'progress') {
-        expect(e.loss).toBeCloseTo(b.loss, 3);
-        expect(e.gradNorm).toBeCloseTo(b.gradNorm, 3);
-        expect(e.lr).toBe(b.lr);
-        expect(keys(e.memory)).toEqual(keys(b.memory));
-      }
-      if (e.kind === 'eval' && b.kind === 'eval') {
-        expect(e.valLoss).toBeCloseTo(b.valLoss, 3);
-        expect(e.accuracy).toBeCloseTo(b.accuracy, 2);
-        expect(e.confusion.tokens).toEqual([...b.confusion.tokens]);
-      }
-      if (e.kind === 'gradients' && b.kind === 'gradients') {
-        expect(e.tensors.map((t) => t.name)).toEqual(b.tensors.map((t) => t.name));
-        e.layers.forEach((norm, l) => expect(norm).toBeCloseTo(b.layers[l], 3));
-      }
-      if (e.kind === 'histogram' && b.kind === 'histogram') {
-        expect(e.gradients.counts).toHaveLength(b.gradients.counts.length);
-      }
-    });
-    const done = (stopped as Extract<WorkerEvent, { type: 'stopped' }>).done;
-    expect(done.valLoss).toBeCloseTo(builtinDone.valLoss, 3);
-  });
+      const dir = mkdtempSync(join(tmpdir(), 'torch-micro-'));
+      const job = await writeJob({ spec, dir });
+      const events = await trainToEnd(job.path, 1);
+      expect(events.map((e) => e.type).slice(0, 4)).toEqual(['ready', 'state', 'started', 'state']);
+      const started = events.find((e) => e.type === 'started');
+      expect(started).toMatchObject({
+        info: {
+          step: 0,
+          totalSteps: 8,
+          parameters: run.trainer.model.parameterCount,
+          trainTokens: run.trainTokens,
+        },
+      });
+      const stopped = events.at(-1);
+      expect(stopped).toMatchObject({ type: 'stopped', done: { reason: 'completed', step: 8 } });
+
+      // Same init, same batches, the same update arithmetic: the same run to float32 rounding.
+      const ours = trainingEvents(events);
+      const theirs = builtin.filter((e) => e.kind !== 'done');
+      expect(ours.map((e) => `${e.kind}@${e.step}`)).toEqual(theirs.map((e) => `${e.kind}@${e.step}`));
+      ours.forEach((e, i) => {
+        const b = theirs[i];
+        const keys = (x: object): string[] => Object.keys(x).sort();
+        expect(keys(e), e.kind).toEqual(keys(b));
+        if (e.kind === 'progress' && b.kind === 'progress') {
+          expect(e.loss).toBeCloseTo(b.loss, 3);
+          expect(e.gradNorm).toBeCloseTo(b.gradNorm, 3);
+          expect(e.lr).toBe(b.lr);
+          expect(keys(e.memory)).toEqual(keys(b.memory));
+        }
+        if (e.kind === 'eval' && b.kind === 'eval') {
+          expect(e.valLoss).toBeCloseTo(b.valLoss, 3);
+          expect(e.accuracy).toBeCloseTo(b.accuracy, 2);
+          expect(e.confusion.tokens).toEqual([...b.confusion.tokens]);
+        }
+        if (e.kind === 'gradients' && b.kind === 'gradients') {
+          expect(e.tensors.map((t) => t.name)).toEqual(b.tensors.map((t) => t.name));
+          e.layers.forEach((norm, l) => expect(norm).toBeCloseTo(b.layers[l], 3));
+        }
+        if (e.kind === 'histogram' && b.kind === 'histogram') {
+          expect(e.gradients.counts).toHaveLength(b.gradients.counts.length);
+        }
+      });
+      const done = (stopped as Extract<WorkerEvent, { type: 'stopped' }>).done;
+      expect(done.valLoss).toBeCloseTo(builtinDone.valLoss, 3);
+    },
+  );
 });
 
 describe.skipIf(missing !== null)('PyTorch engine run policies', () => {
