@@ -3,6 +3,7 @@
 // engine's (src-worker/train/engines.ts), which the CLI asks too, so both say the same thing.
 
 import { engineSettingProblems } from '../../src-worker/train/engines';
+import { DEFAULT_TRAINING_THREADS } from '../../src-worker/train/threads';
 import type { FieldProblem } from './errors';
 import type { RunConfig } from './schemas';
 
@@ -15,7 +16,8 @@ export function engineProblems(config: RunConfig): FieldProblem[] {
       processes: config.processes,
       // backend is always in a config (the builtin engine's, and where a pytorch run would resume
       // on it); only threads, which asks for more than the default, belongs to one engine.
-      threads: engine === 'pytorch' ? config.threads : undefined,
+      threads:
+        engine === 'pytorch' && config.threads !== DEFAULT_TRAINING_THREADS ? config.threads : undefined,
     },
     (setting) => setting,
   ).map((p) => ({ field: p.setting, message: p.message }));

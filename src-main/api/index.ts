@@ -6,4 +6,5 @@ export * from './errors';
 export * from './schemas';
 export * from './types';
 export * from './validate-run-config';
+export * from './step-time';
 export * from './transport';

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { DEVICE_CHOICES, ENGINES, MAX_PROCESSES } from '../../src-worker/train/engines';
+import { DEFAULT_TRAINING_THREADS, MAX_TRAINING_THREADS } from '../../src-worker/train/threads';
 
 /** A number field: anything else, NaN and ±Infinity included, is refused with this message. */
 export const finite = (): z.ZodNumber =>
@@ -108,9 +109,6 @@ export const samplePolicySchema = z.strictObject({
   seed: whole(0, 0xffffffff),
 });
 
-/** Most training threads a run may ask for. */
-export const MAX_TRAINING_THREADS = 64;
-
 export const runConfigSchema = z.strictObject({
   name: z
     .string()
@@ -121,8 +119,8 @@ export const runConfigSchema = z.strictObject({
   model: modelShapeSchema,
   train: trainConfigSchema,
   backend: backendSchema,
-  /** Training threads (data-parallel, wasm only); absent in configs made before it was a setting: 1. */
-  threads: whole(1, MAX_TRAINING_THREADS).optional(),
+  /** Training threads (data-parallel, wasm only); rules and default in src-worker/train/threads.ts. */
+  threads: whole(1, MAX_TRAINING_THREADS).default(DEFAULT_TRAINING_THREADS),
   /** Absent: builtin. device and processes are the pytorch engine's (processes absent: 1, or one per GPU). */
   engine: engineSchema.optional(),
   device: deviceSchema.optional(),
@@ -191,6 +189,8 @@ export const runFilterSchema = z.strictObject({
 });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
+/** A run config as a caller may send it: fields with a default may be left out. */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfigEdits = z.output<typeof runConfigEditsSchema>;
 export type Settings = z.output<typeof settingsSchema>;
 export type RunStatus = z.output<typeof runStatusSchema>;

@@ -2,6 +2,7 @@
 // null), shared by the service, the Electron and web bindings, and the renderer.
 
 import type { RunConfig, RunStatus, Settings, TokenizerSpecInput } from './schemas';
+import type { StepTimeEstimate } from './step-time';
 
 export interface DatasetInfo {
   id: number;
@@ -215,6 +216,8 @@ export interface RunUpdate {
 
 export interface Estimate {
   parameters: number;
+  flopsPerToken: number; // forward + backward
+  stepTime: StepTimeEstimate; // scaled from a run measured on this machine, when there is one
   memoryBytes: number; // engine buffers and token ids
   freeMemoryBytes: number;
   trainTokens: number;

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { splitTrainVal } from '../../src-worker/data/split';
-import type { RunConfig } from './schemas';
+import type { RunConfigInput } from './schemas';
 import { splitSizes } from '../../src-worker/data/split';
 import { replicaBytes } from '../../src-worker/parallel/replica-memory';
 import { validateRunConfig } from './validate-run-config';
@@ -12,7 +12,7 @@ import type { RunConfigContext } from './validate-run-config';
 const GiB = 1024 ** 3;
 const ctx: RunConfigContext = { dataset: { tokens: 50_000, vocabSize: 60 }, freeMemoryBytes: 4 * GiB };
 
-function config(): RunConfig {
+function config(): RunConfigInput {
   return {
     name: 'a run',
     datasetId: 1,
@@ -40,7 +40,7 @@ function config(): RunConfig {
   };
 }
 
-type Edit = (c: RunConfig) => void;
+type Edit = (c: RunConfigInput) => void;
 
 /** One bad value per field, the field it must be reported under, and words its message must hold. */
 const CASES: [string, Edit, string, RegExp][] = [
@@ -145,7 +145,7 @@ const CASES: [string, Edit, string, RegExp][] = [
   ],
   [
     'a missing field',
-    (c) => delete (c.model as Partial<RunConfig['model']>).nLayer,
+    (c) => delete (c.model as Partial<RunConfigInput['model']>).nLayer,
     'model.nLayer',
     /is required/,
   ],

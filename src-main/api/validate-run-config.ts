@@ -7,9 +7,12 @@ import { validateModelConfig } from '../../src-worker/model/config';
 import type { ModelConfig } from '../../src-worker/model/config';
 import { engineMemory, parameterCount } from '../../src-worker/model/layout';
 import { replicaBytes } from '../../src-worker/parallel/replica-memory';
+import { threadsProblems } from '../../src-worker/train/threads';
 import { validateTrainConfig } from '../../src-worker/train/validate';
 import { engineProblems } from './engine-rules';
 import { problemsOf } from './errors';
+import { estimateStepTime, flopsPerToken } from './step-time';
+import type { SpeedReference } from './step-time';
 import type { FieldProblem } from './errors';
 import { runConfigSchema } from './schemas';
 import type { RunConfig } from './schemas';
@@ -19,6 +22,9 @@ export interface RunConfigContext {
   /** The config's dataset, or null when there is none with its id. */
   dataset: { tokens: number; vocabSize: number } | null;
   freeMemoryBytes: number;
+  /** Runs measured on this machine, for the time per step (none: the time is unknown). */
+  speedReferences?: readonly SpeedReference[];
+  cores?: number;
 }
 
 export interface RunConfigCheck {
@@ -49,12 +55,6 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
   }
 
   problems.push(...engineProblems(config));
-  if ((config.threads ?? 1) > 1 && config.backend !== 'wasm') {
-    problems.push({
-      field: 'threads',
-      message: `the ${config.backend} backend trains on one thread; choose 1, or the wasm backend for ${config.threads} threads`,
-    });
-  }
 
   const modelConfig: ModelConfig = { vocabSize: dataset?.vocabSize ?? 1, ...config.model };
   const modelProblems = validateModelConfig(modelConfig);
@@ -68,12 +68,11 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
 
   const { batchSize: B, seqLen: T, valFraction } = config.train;
   const batchOk = !trainProblems.some((p) => p.field === 'batchSize');
-  // Compared with the batch only when the batch is valid: otherwise its own message says it all.
-  if (batchOk && config.threads !== undefined && config.threads > B) {
-    problems.push({
-      field: 'threads',
-      message: `each thread trains on a slice of the batch: ${config.threads} threads need a batch of at least ${config.threads} sequences (it is ${B})`,
-    });
+  if (config.engine !== 'pytorch') {
+    // Compared with the batch only when the batch is valid: otherwise its own message says it all.
+    const threads = { backend: config.backend, threads: config.threads, batchSize: batchOk ? B : null };
+    for (const message of threadsProblems(threads, (field) => field))
+      problems.push({ field: 'threads', message });
   }
   const shapeOk = batchOk && !trainProblems.some((p) => ['seqLen', 'valFraction'].includes(p.field));
   if (dataset === null || !shapeOk) return { config: null, problems, estimate: null };
@@ -101,10 +100,13 @@ export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunCon
   if (modelProblems.length > 0) return { config: null, problems, estimate: null };
 
   const memory = engineMemory(modelConfig, B, T, config.train.optimizer.kind);
+  const parameters = parameterCount(modelConfig);
   const estimate: Estimate = {
-    parameters: parameterCount(modelConfig),
+    parameters,
+    flopsPerToken: flopsPerToken(parameters, config),
+    stepTime: estimateStepTime(config, parameters, ctx.speedReferences ?? [], ctx.cores ?? 1),
     // The data-parallel replicas' buffers, and the corpus as int32 token ids.
-    memoryBytes: memory.total + replicaBytes(modelConfig, B, T, config.threads ?? 1) + 4 * dataset.tokens,
+    memoryBytes: memory.total + replicaBytes(modelConfig, B, T, config.threads) + 4 * dataset.tokens,
     freeMemoryBytes: ctx.freeMemoryBytes,
     trainTokens: split.train,
     valTokens: split.val,

@@ -1,12 +1,12 @@
 // Run configs on the studio side: a sensible default for a dataset (a preset, shrunk until one
 // batch fits both splits), the engine's RunSpec a config becomes, and a config with edits applied.
 
-import { MAX_TRAINING_THREADS } from '../api';
 import type { RunConfig, RunConfigEdits, Settings } from '../api';
 import { splitSizes } from '../../src-worker/data/split';
 import { MODEL_PRESETS, PRESET_BATCH } from '../../src-worker/model/config';
 import type { ModelPresetName } from '../../src-worker/model/config';
 import type { RunSpec } from '../../src-worker/train/setup';
+import { defaultThreads } from '../../src-worker/train/threads';
 import { join } from 'node:path';
 import type { DatasetRecord } from './store';
 
@@ -25,7 +25,7 @@ export function specFor(config: RunConfig, dataset: DatasetRecord): RunSpec {
     backend: config.backend,
     ...(config.engine === 'pytorch'
       ? { engine: 'pytorch', device: config.device ?? 'auto', processes: config.processes }
-      : { threads: config.threads ?? 1 }),
+      : { threads: config.threads }),
   };
 }
 
@@ -71,7 +71,8 @@ export function defaultRunConfig(
       valFraction,
     },
     backend: settings.defaultBackend,
-    threads: defaultThreads(settings, cores, B),
+    // The cores are shared among the runs that may train at once.
+    threads: defaultThreads(settings.defaultBackend, Math.floor(cores / settings.maxConcurrentRuns), B),
     checkpoints: { every: 200, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
     samples: {
       every: 200,
@@ -83,16 +84,6 @@ export function defaultRunConfig(
       seed: 1,
     },
   };
-}
-
-/**
- * The cores shared among the runs that may train at once, at most one per sequence of a batch;
- * on the ts backend a run has one thread.
- */
-function defaultThreads(settings: Settings, cores: number, batchSize: number): number {
-  if (settings.defaultBackend !== 'wasm') return 1;
-  const share = Math.floor(cores / settings.maxConcurrentRuns);
-  return Math.max(1, Math.min(share, batchSize, MAX_TRAINING_THREADS));
 }
 
 /** `config` with `edits` applied: each field given replaces that field, the rest is kept. */

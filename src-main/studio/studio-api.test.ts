@@ -3,7 +3,7 @@
 
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetInfo, RunConfig, RunDetail, RunSummary, ValidationReport } from '../api';
+import type { DatasetInfo, RunConfig, RunConfigInput, RunDetail, RunSummary, ValidationReport } from '../api';
 import { METHOD_NAMES, StudioError } from '../api';
 import { methodChannel } from '../electron/bridge';
 import { registerStudioIpc } from '../electron/ipc';
@@ -57,7 +57,7 @@ describe('the API guard', () => {
   });
 
   it('refuses an invalid run config with a problem per field, writing nothing', async () => {
-    const config: RunConfig = microConfig(dataset.id, 100);
+    const config: RunConfigInput = microConfig(dataset.id, 100);
     config.model.nHead = 3;
     config.train.schedule.lr = 0;
     config.train.batchSize = 0;

@@ -154,7 +154,7 @@ describe('serve mode', () => {
       bad.onerror = () => {
         const ws = new WebSocket(${JSON.stringify(`${wsUrl}?token=${server.token}`)});
         ws.onopen = () => console.log('open');
-        ws.onmessage = (m) => { console.log(m.data); ws.close(); };
+        ws.onmessage = (m) => { console.log(m.data); ws.close(1000); };
         ws.onclose = (e) => console.log('closed ' + e.code);
       };
       bad.onopen = () => console.log('unexpected open');

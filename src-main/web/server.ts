@@ -11,8 +11,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { serializeError, StudioError } from '../api';
 import type { StudioBackend, StudioErrorCode } from '../api';
-import { acceptWebSocket, CLOSE_CODE } from './websocket';
-import type { WebSocketConnection } from './websocket';
+import { WebSocketServer } from 'ws';
 
 export interface WebServerOptions {
   backend: StudioBackend;
@@ -38,6 +37,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_WS_MESSAGE_BYTES = 64 * 1024;
 /** A client this far behind on events is dropped; it reconnects and reloads its state. */
 const MAX_WS_BACKLOG_BYTES = 32 * 1024 * 1024;
+/** The WebSocket close code for a server going away (RFC 6455 section 7.4.1). */
+const GOING_AWAY = 1001;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -160,7 +161,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? randomBytes(32).toString('hex');
   const maxUploadBytes = opts.maxUploadBytes ?? 2 * 1024 * 1024 * 1024;
-  const sockets = new Set<WebSocketConnection>();
+  // The event feed: ws speaks the protocol; the token, Origin and Host checks come before it.
+  const feed = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
   let port = 0;
   const cookieName = (): string => `crystalline-token-${port}`;
 
@@ -267,23 +269,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (!hostAllowed(req) || !originAllowed(req)) return refuse('403 Forbidden');
     if (!authorized(req, url)) return refuse('401 Unauthorized');
     if (url.pathname !== '/events') return refuse('404 Not Found');
-    let unsubscribe: () => void = () => {};
-    const connection = acceptWebSocket(req, socket, head, {
-      maxMessageBytes: MAX_WS_MESSAGE_BYTES,
-      onMessage: () => {}, // the client only listens; calls go over HTTP
-      onClose: () => {
-        unsubscribe();
-        sockets.delete(connection as WebSocketConnection);
-      },
-    });
-    if (connection === null) return;
-    sockets.add(connection);
-    unsubscribe = opts.backend.subscribe((event) => {
-      if (socket.writableLength > MAX_WS_BACKLOG_BYTES) {
-        connection.close(CLOSE_CODE.goingAway, 'too far behind');
-        return;
-      }
-      connection.send(JSON.stringify(event));
+    feed.handleUpgrade(req, socket, head, (ws) => {
+      // The client only listens (calls go over HTTP); what it sends is ignored.
+      const unsubscribe = opts.backend.subscribe((event) => {
+        if (ws.bufferedAmount > MAX_WS_BACKLOG_BYTES) ws.close(GOING_AWAY, 'too far behind');
+        else ws.send(JSON.stringify(event));
+      });
+      ws.on('close', unsubscribe);
+      ws.on('error', () => ws.terminate());
     });
   });
 
@@ -302,7 +295,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     token,
     close: () =>
       new Promise<void>((resolveClose) => {
-        for (const s of sockets) s.close(CLOSE_CODE.goingAway, 'server closing');
+        for (const ws of feed.clients) ws.close(GOING_AWAY, 'server closing');
         server.close(() => resolveClose());
         server.closeAllConnections();
       }),

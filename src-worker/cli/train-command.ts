@@ -278,7 +278,7 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
       // A run moved to the ts backend trains on one thread unless told otherwise.
       threads:
         cmd.getOptionValueSource('threads') === 'cli'
-          ? threadsFor(backendGiven ? opts.backend : stored.backend, opts.threads)
+          ? threadsFor(backendGiven ? opts.backend : stored.backend, opts.threads, stored.train.batchSize)
           : backendGiven && opts.backend === 'ts'
             ? 1
             : stored.threads,

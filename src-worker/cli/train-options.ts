@@ -1,6 +1,7 @@
 // The `train` command's options and how they become a RunSpec: preset first, then each explicit
 // flag overrides one field; every value was already range-checked by its parser.
 
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { DEFAULT_VAL_FRACTION } from '../data/split';
 import type { TokenizerSpec } from '../data/train-tokenizer';
@@ -12,7 +13,7 @@ import type { ScheduleKind } from '../train/schedules';
 import { SCHEDULE_KINDS } from '../train/schedules';
 import { DEVICE_CHOICES, ENGINES, engineSettingProblems } from '../train/engines';
 import type { DeviceChoice, EngineName, EngineSetting } from '../train/engines';
-import { defaultTrainingThreads } from '../train/setup';
+import { defaultThreads, threadsProblems } from '../train/threads';
 import type { RunSpec } from '../train/setup';
 import { UsageError } from './errors';
 import * as parse from './parse';
@@ -91,16 +92,14 @@ export const RESUME_OPTIONS: readonly (keyof TrainOptions)[] = [
 export const DEFAULT_STEPS = 600;
 
 /**
- * The training threads of a run on `backend`: as given, or one per core on wasm. More than one on
- * the ts backend is a usage error naming both flags.
+ * The training threads of a run on `backend` with a batch of `batchSize`: as given, or by default
+ * one per core on wasm (threads.ts). A count the rules refuse is a usage error naming the flags.
  */
-export function threadsFor(backend: BackendName, threads: number | undefined): number {
-  if (threads !== undefined && threads > 1 && backend !== 'wasm') {
-    throw new UsageError(
-      `--threads ${threads} needs --backend wasm: the ${backend} backend trains on one thread (give --threads 1 or leave it out).`,
-    );
-  }
-  return threads ?? defaultTrainingThreads(backend);
+export function threadsFor(backend: BackendName, threads: number | undefined, batchSize: number): number {
+  if (threads === undefined) return defaultThreads(backend, availableParallelism(), batchSize);
+  const [problem] = threadsProblems({ backend, threads, batchSize }, (field) => `--${field}`);
+  if (problem !== undefined) throw new UsageError(`${problem}.`);
+  return threads;
 }
 
 /** Declares the `train` options on `cmd`. */
@@ -307,6 +306,6 @@ export function runSpecFromOptions(o: TrainOptions): RunSpec {
     train,
     ...(o.engine === 'pytorch'
       ? { backend: o.backend, engine: 'pytorch', device: o.device ?? 'auto', processes: o.processes }
-      : { backend: o.backend, threads: threadsFor(o.backend, o.threads) }),
+      : { backend: o.backend, threads: threadsFor(o.backend, o.threads, train.batchSize) }),
   };
 }

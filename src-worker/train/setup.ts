@@ -3,7 +3,6 @@
 // config, allocates the model and initialises it from the seed. Shared by the CLI and the worker.
 
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { importCorpus } from '../data/corpus';
 import type { CorpusStats } from '../data/corpus';
 import { corpusStats } from '../data/corpus';
@@ -22,6 +21,7 @@ import { DataParallelGradients } from '../parallel/data-parallel';
 import { Rng } from '../util/rng';
 import type { TrainConfig } from './config';
 import type { DeviceChoice, EngineName } from './engines';
+import { DEFAULT_TRAINING_THREADS, threadsProblems } from './threads';
 import { Trainer } from './trainer';
 import { assertTrainConfig } from './validate';
 
@@ -46,17 +46,9 @@ export interface RunSpec {
   processes?: number;
 }
 
-/** One training thread per core on the wasm backend; the ts backend has only one. */
-export function defaultTrainingThreads(backend: BackendName): number {
-  return backend === 'wasm' ? availableParallelism() : 1;
-}
-
-/** More than one training thread was asked of a backend that cannot share its memory. */
+/** A thread count the run's backend or batch cannot train with (threads.ts says why). */
 export class ThreadsUnsupportedError extends Error {
-  constructor(backend: BackendName, threads: number) {
-    super(`${threads} training threads need the wasm backend; the ${backend} backend trains on one thread`);
-    this.name = 'ThreadsUnsupportedError';
-  }
+  override name = 'ThreadsUnsupportedError';
 }
 
 export interface PreparedRun {
@@ -103,14 +95,14 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   const { batchSize: B, seqLen: T } = spec.train;
   const split = splitTrainVal(tokens, B, T, spec.train.valFraction);
 
-  const threads = spec.threads ?? 1;
+  const threads = spec.threads ?? DEFAULT_TRAINING_THREADS;
+  const [problem] = threadsProblems({ backend: spec.backend, threads, batchSize: B }, (field) => field);
+  if (problem !== undefined) throw new ThreadsUnsupportedError(problem);
   const backend = await createBackend(spec.backend);
-  if (threads > 1 && !(backend instanceof WasmBackend))
-    throw new ThreadsUnsupportedError(spec.backend, threads);
   const model = new Gpt(backend, modelConfig, B, T);
   model.init(new Rng(spec.train.seed));
   const trainer = new Trainer(backend, model, spec.train, split.train, split.val);
-  if (threads > 1 && backend instanceof WasmBackend && B > 1) {
+  if (threads > 1 && backend instanceof WasmBackend) {
     trainer.gradients = await DataParallelGradients.start({
       backend,
       model,

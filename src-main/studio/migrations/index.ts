@@ -3,6 +3,7 @@
 
 import init from './0001__init.sql?raw';
 import runTokensPerSecond from './0002__run_tokens_per_second.sql?raw';
+import runConfigThreads from './0003__run_config_threads.sql?raw';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'run_tokens_per_second', sql: runTokensPerSecond },
+  { version: 3, name: 'run_config_threads', sql: runConfigThreads },
 ];

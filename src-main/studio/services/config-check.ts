@@ -2,12 +2,18 @@
 
 import { describeProblems, StudioError, validateRunConfig } from '../../api';
 import type { RunConfig } from '../../api';
+import { speedReferences } from '../speed-references';
 import type { StudioContext } from './context';
 
 export function checkConfig(ctx: StudioContext, config: unknown): ReturnType<typeof validateRunConfig> {
   const datasetId = (config as { datasetId?: unknown } | null)?.datasetId;
   const dataset = typeof datasetId === 'number' ? ctx.store.datasets.get(datasetId) : null;
-  return validateRunConfig(config, { dataset, freeMemoryBytes: ctx.freeMemory() });
+  return validateRunConfig(config, {
+    dataset,
+    freeMemoryBytes: ctx.freeMemory(),
+    speedReferences: speedReferences(ctx.store),
+    cores: ctx.cores,
+  });
 }
 
 /** The config if it is valid; else a StudioError listing every problem by field. */

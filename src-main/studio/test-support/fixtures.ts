@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RunConfig, RunSummary, StudioEvent } from '../../api';
+import type { RunConfigInput, RunSummary, StudioEvent } from '../../api';
 import { generateSampleCorpus } from '../../../src-worker/data/sample-corpus';
 import { Studio } from '../studio';
 import type { StudioOptions } from '../studio';
@@ -26,7 +26,11 @@ export function writeCorpus(dir: string, bytes = 40_000, seed = 7, name = 'corpu
 }
 
 /** A 1-layer, 16-wide model on batches of 4 × 16 tokens: about a millisecond a step. */
-export function microConfig(datasetId: number, steps: number, overrides: Partial<RunConfig> = {}): RunConfig {
+export function microConfig(
+  datasetId: number,
+  steps: number,
+  overrides: Partial<RunConfigInput> = {},
+): RunConfigInput {
   return {
     name: 'micro',
     datasetId,

@@ -1,14 +1,14 @@
 // A process that runs the studio service and one training run, for the restart test: it prints a
 // JSON line for each checkpoint written, until the test kills it. Argument: a JSON ChildPlan.
 
-import type { RunConfig, RunDetail, StudioEvent } from '../../api';
+import type { RunConfigInput, RunDetail, StudioEvent } from '../../api';
 import { Studio } from '../studio';
 
 export interface ChildPlan {
   dataDir: string;
   workerScript: string;
   datasetId: number;
-  config: RunConfig;
+  config: RunConfigInput;
 }
 
 const plan = JSON.parse(process.argv[2]) as ChildPlan;

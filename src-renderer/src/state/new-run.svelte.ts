@@ -1,100 +1,12 @@
 // The New run form: a run config being edited, checked by the service as it changes (each field's
-// message, the parameter and memory estimate), a time-per-step estimate scaled from a run measured
-// on this machine, and create (+ start).
+// message; the parameter, memory and time-per-step estimate), and create (+ start).
 
-import type { Estimate, FieldProblem, RunConfig, RunDetail } from '../../../src-main/api';
+import type { Estimate, FieldProblem, RunConfig, RunDetail, StepTimeEstimate } from '../../../src-main/api';
 import { formatDuration } from '../lib/format';
 import { ApiError, messageOf } from '../transport/api-error';
 import { transport } from './api';
 
 export type Preset = 'tiny' | 'small' | 'custom';
-
-/** A past run's training speed on this machine, and the compute per token it was measured at. */
-export interface SpeedReference {
-  runName: string;
-  backend: RunConfig['backend'];
-  threads: number; // as configured; absent in configs made before it was a setting: 1
-  parameters: number;
-  flopsPerToken: number;
-  tokensPerSecond: number; // median of its later logged steps
-}
-
-/** What the form says about the time a step will take. */
-export type StepTimeEstimate =
-  | { known: false; reason: string }
-  | {
-      known: true;
-      secondsPerStep: number;
-      totalSeconds: number | null; // null while the number of steps is not valid
-      reference: SpeedReference;
-      /** The reference trained on another number of threads and its speed was scaled to this one's. */
-      threadsScaled: boolean;
-    };
-
-/**
- * Forward + backward floating-point operations per token: 6 per parameter (a multiply-add forward,
- * two backward) plus attention's scores and weighted sums, 12 · layers · width · sequence length
- * (nanoGPT's estimate_mfu, after PaLM's appendix B).
- */
-export function flopsPerToken(parameters: number, config: RunConfig): number {
-  return 6 * parameters + 12 * config.model.nLayer * config.model.nEmbd * config.train.seqLen;
-}
-
-/** Threads that train at once: a ts run has one, and more threads than cores do not run together. */
-export function effectiveThreads(
-  backend: RunConfig['backend'],
-  threads: number | undefined,
-  cores: number,
-): number {
-  return backend === 'wasm' ? Math.max(1, Math.min(threads ?? 1, cores)) : 1;
-}
-
-/**
- * Seconds per step of `config` (a model of `parameters`), scaled from the measured speed of a run
- * on the same backend: its FLOP rate (tokens/s × FLOPs per token) times the ratio of threads, which
- * assumes the data-parallel speed-up is proportional up to the number of cores. Among references,
- * one with the same threads wins, then the one closest in FLOPs per token, since a small model's
- * rate is held down by per-operation overhead and says least about a large one.
- */
-export function estimateStepTime(
-  config: RunConfig,
-  parameters: number,
-  references: readonly SpeedReference[],
-  cores: number,
-): StepTimeEstimate {
-  const candidates = references.filter((r) => r.backend === config.backend);
-  if (candidates.length === 0) {
-    return {
-      known: false,
-      reason:
-        references.length === 0
-          ? 'Known once a run here has taken its first steps.'
-          : `Known once a run on the ${config.backend === 'wasm' ? 'WebAssembly' : 'TypeScript'} backend has taken its first steps here.`,
-    };
-  }
-  const { batchSize: B, seqLen: T, gradAccumSteps, steps } = config.train;
-  const tokensPerStep = B * T * gradAccumSteps;
-  const perToken = flopsPerToken(parameters, config);
-  if (!(tokensPerStep > 0 && perToken > 0 && Number.isFinite(tokensPerStep * perToken)))
-    return { known: false, reason: 'Known once the model and batch are valid.' };
-  const threads = effectiveThreads(config.backend, config.threads, cores);
-  const otherThreads = (r: SpeedReference): number =>
-    effectiveThreads(r.backend, r.threads, cores) === threads ? 0 : 1;
-  const sizeGap = (r: SpeedReference): number => Math.abs(Math.log(r.flopsPerToken / perToken));
-  const closer = (a: SpeedReference, b: SpeedReference): boolean =>
-    otherThreads(a) !== otherThreads(b) ? otherThreads(a) < otherThreads(b) : sizeGap(a) < sizeGap(b);
-  const reference = candidates.reduce((best, r) => (closer(r, best) ? r : best));
-  const referenceThreads = effectiveThreads(reference.backend, reference.threads, cores);
-  const flopsPerSecond = reference.tokensPerSecond * reference.flopsPerToken * (threads / referenceThreads);
-  const secondsPerStep = (tokensPerStep * perToken) / flopsPerSecond;
-  return {
-    known: true,
-    secondsPerStep,
-    totalSeconds: Number.isSafeInteger(steps) && steps > 0 ? secondsPerStep * steps : null,
-    reference,
-    threadsScaled: referenceThreads !== threads,
-  };
-}
 
 /**
  * A duration for an estimate, two significant digits below a minute so nothing real reads as zero:
@@ -106,14 +18,6 @@ export function formatSeconds(seconds: number): string {
   // 0.9996 s rounds to "1 s", not "1000 ms".
   const [value, unit] = seconds < 0.9995 ? [seconds * 1000, 'ms'] : [seconds, 's'];
   return `${value >= 10 ? Math.round(value) : Number(value.toPrecision(2))} ${unit}`;
-}
-
-/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Problems keyed by field path; several messages for one field are joined. */
@@ -137,18 +41,12 @@ export class NewRunState {
   submitting = $state(false);
   submitError = $state<string | null>(null);
   startNow = $state(true);
-  /** Measured runs the time per step is scaled from, and this machine's cores. */
-  references = $state<SpeedReference[]>([]);
-  cores = $state(1);
-  measuring = $state(false);
   private validateTimer: ReturnType<typeof setTimeout> | null = null;
   private validation = 0;
 
-  /** The time per step, or null while there is no parameter count to scale by. */
+  /** The time per step (the service's estimate), or null while there is no estimate. */
   get stepTime(): StepTimeEstimate | null {
-    if (this.estimate === null || this.config === null) return null;
-    if (this.measuring) return { known: false, reason: 'Reading the speed of the runs here…' };
-    return estimateStepTime(this.config, this.estimate.parameters, this.references, this.cores);
+    return this.estimate?.stepTime ?? null;
   }
 
   /** Fields with a problem (several messages for one field count once). */
@@ -183,7 +81,6 @@ export class NewRunState {
         this.config = null;
       }
       if (this.config !== null) this.validateNow();
-      void this.measureSpeeds();
     } catch (err) {
       this.loadError = messageOf(err);
     } finally {
@@ -273,63 +170,6 @@ export class NewRunState {
     const n = this.problemCount;
     this.submitError = `The run was not created: ${n} field${n === 1 ? ' needs' : 's need'} attention.`;
     return null;
-  }
-
-  /**
-   * The speed of each recent run here that has a studio config and logged steps: the median time
-   * of its later logged steps (after warm-up; the median ignores steps slowed by an evaluation or
-   * a checkpoint), with the FLOPs per token of its config.
-   */
-  private async measureSpeeds(): Promise<void> {
-    this.measuring = true;
-    try {
-      const t = transport();
-      const [system, recent] = await Promise.all([
-        t.call('system.info', {}),
-        t.call('runs.list', { limit: 10 }),
-      ]);
-      this.cores = system.cores;
-      const measured = await Promise.all(
-        recent
-          .filter((run) => run.step > 0)
-          .map((run) => this.measureSpeed(run.id, run.name, run.step).catch(() => null)),
-      );
-      this.references = measured.filter((r): r is SpeedReference => r !== null);
-    } catch {
-      // No measurement: the form says when the time per step becomes known.
-      this.references = [];
-    } finally {
-      this.measuring = false;
-    }
-  }
-
-  private async measureSpeed(id: number, runName: string, step: number): Promise<SpeedReference | null> {
-    const t = transport();
-    const [detail, series] = await Promise.all([
-      t.call('runs.get', { id }),
-      t.call('metrics.series', {
-        runIds: [id],
-        keys: ['perf/step_ms'],
-        maxPoints: 1000,
-        fromStep: Math.floor(step / 2),
-      }),
-    ]);
-    const config = detail.config;
-    const stepMs = median(
-      (series[0]?.points ?? []).map((p) => p.value).filter((v): v is number => v !== null && v > 0),
-    );
-    if (config === null || !(stepMs > 0)) return null;
-    const report = await t.call('runs.validate', { config });
-    if (report.estimate === null) return null;
-    const { batchSize, seqLen, gradAccumSteps } = config.train;
-    return {
-      runName,
-      backend: config.backend,
-      threads: config.threads ?? 1,
-      parameters: report.estimate.parameters,
-      flopsPerToken: flopsPerToken(report.estimate.parameters, config),
-      tokensPerSecond: (batchSize * seqLen * gradAccumSteps) / (stepMs / 1000),
-    };
   }
 }
 
