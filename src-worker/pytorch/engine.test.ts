@@ -2,24 +2,31 @@
 // weights, the same events and checkpoints. Runs where /usr/bin/python3 imports torch.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { verifyCheckpoint } from '../checkpoint/read';
 import { BatchSampler, fixedBatches } from '../data/sampler';
 import { splitTrainVal } from '../data/split';
 import { trainTokenizer } from '../data/train-tokenizer';
 import { createBackend } from '../math/backends';
 import { Gpt } from '../model/gpt';
 import type { WorkerEvent } from '../protocol';
-import { loadText } from '../train/setup';
+import type { TrainConfig } from '../train/config';
+import type { TrainingEvent } from '../train/events';
+import { runTraining } from '../train/loop';
+import { loadText, prepareRun } from '../train/setup';
 import { Rng } from '../util/rng';
 import {
   PROGRAM,
   PYTHON,
+  microSpec,
+  startRun,
   torchMissing,
   trainToEnd,
   trainingEvents,
+  waitForEvent,
   writeJob,
 } from './test-support/torch-run';
 
@@ -75,18 +82,127 @@ describe.skipIf(missing !== null)('PyTorch engine program', () => {
     expect(differing).toBe(0);
   });
 
-  it('trains a micro run and reports what the built-in engine reports', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'torch-micro-'));
-    const job = await writeJob({ spec: microSpec(), dir });
+  const variants: [string, Partial<TrainConfig>][] = [
+    ['AdamW, cosine', {}],
+    [
+      'SGD, step decay',
+      {
+        optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 0.1 },
+        schedule: {
+          kind: 'step',
+          lr: 0.1,
+          minLr: 0.01,
+          warmupSteps: 2,
+          totalSteps: 8,
+          stepSize: 3,
+          gamma: 0.5,
+        },
+      },
+    ],
+    [
+      'AdamW, inverse-sqrt, no clipping',
+      {
+        clipNorm: 0,
+        schedule: { kind: 'inverse-sqrt', lr: 3e-3, minLr: 1e-4, warmupSteps: 2, totalSteps: 8 },
+      },
+    ],
+  ];
+  it.each(variants)(
+    'trains a micro run (%s) step for step with the built-in engine, reporting the same events',
+    async (_, train) => {
+      const spec = microSpec(train);
+      const run = await prepareRun(spec);
+      const builtin: TrainingEvent[] = [];
+      const builtinDone = await runTraining(run.trainer, { onEvent: (e) => builtin.push(e) });
+      await run.release();
+
+      const dir = mkdtempSync(join(tmpdir(), 'torch-micro-'));
+      const job = await writeJob({ spec, dir });
+      const events = await trainToEnd(job.path, 1);
+      expect(events.map((e) => e.type).slice(0, 4)).toEqual(['ready', 'state', 'started', 'state']);
+      const started = events.find((e) => e.type === 'started');
+      expect(started).toMatchObject({
+        info: {
+          step: 0,
+          totalSteps: 8,
+          parameters: run.trainer.model.parameterCount,
+          trainTokens: run.trainTokens,
+        },
+      });
+      const stopped = events.at(-1);
+      expect(stopped).toMatchObject({ type: 'stopped', done: { reason: 'completed', step: 8 } });
+
+      // Same init, same batches, the same update arithmetic: the same run to float32 rounding.
+      const ours = trainingEvents(events);
+      const theirs = builtin.filter((e) => e.kind !== 'done');
+      expect(ours.map((e) => `${e.kind}@${e.step}`)).toEqual(theirs.map((e) => `${e.kind}@${e.step}`));
+      ours.forEach((e, i) => {
+        const b = theirs[i];
+        const keys = (x: object): string[] => Object.keys(x).sort();
+        expect(keys(e), e.kind).toEqual(keys(b));
+        if (e.kind === 'progress' && b.kind === 'progress') {
+          expect(e.loss).toBeCloseTo(b.loss, 3);
+          expect(e.gradNorm).toBeCloseTo(b.gradNorm, 3);
+          expect(e.lr).toBe(b.lr);
+          expect(keys(e.memory)).toEqual(keys(b.memory));
+        }
+        if (e.kind === 'eval' && b.kind === 'eval') {
+          expect(e.valLoss).toBeCloseTo(b.valLoss, 3);
+          expect(e.accuracy).toBeCloseTo(b.accuracy, 2);
+          expect(e.confusion.tokens).toEqual([...b.confusion.tokens]);
+        }
+        if (e.kind === 'gradients' && b.kind === 'gradients') {
+          expect(e.tensors.map((t) => t.name)).toEqual(b.tensors.map((t) => t.name));
+          e.layers.forEach((norm, l) => expect(norm).toBeCloseTo(b.layers[l], 3));
+        }
+        if (e.kind === 'histogram' && b.kind === 'histogram') {
+          expect(e.gradients.counts).toHaveLength(b.gradients.counts.length);
+        }
+      });
+      const done = (stopped as Extract<WorkerEvent, { type: 'stopped' }>).done;
+      expect(done.valLoss).toBeCloseTo(builtinDone.valLoss, 3);
+    },
+  );
+});
+
+describe.skipIf(missing !== null)('PyTorch engine run policies', () => {
+  it('stops early with the built-in engine’s reason and message', async () => {
+    const spec = microSpec({ steps: 40, evalEvery: 4, earlyStopping: { patience: 2, minDelta: 10 } });
+    const run = await prepareRun(spec);
+    const builtin = await runTraining(run.trainer, { onEvent: () => undefined });
+    await run.release();
+    const job = await writeJob({ spec, dir: mkdtempSync(join(tmpdir(), 'torch-early-')) });
     const events = await trainToEnd(job.path, 1);
-    const types = events.map((e) => e.type);
-    expect(types[0]).toBe('ready');
-    expect(types).toContain('started');
-    const stopped = events.at(-1) as Extract<WorkerEvent, { type: 'stopped' }>;
-    expect(stopped.type).toBe('stopped');
-    expect(stopped.done.reason).toBe('completed');
-    const kinds = new Set(trainingEvents(events).map((e) => e.kind));
-    expect([...kinds].sort()).toEqual(['eval', 'gradients', 'histogram', 'progress']);
+    const done = (events.at(-1) as Extract<WorkerEvent, { type: 'stopped' }>).done;
+    expect(builtin.reason).toBe('early-stopped');
+    expect(done).toMatchObject({ reason: 'early-stopped', step: builtin.step });
+    // The message quotes the best loss to four decimals; both engines agree on it.
+    expect(done.message).toBe(builtin.message);
+  });
+
+  it('keeps checkpoints by the retention policy and never deletes a pinned one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'torch-retention-'));
+    const checkpoints = {
+      every: 2,
+      onBest: false,
+      retention: { keepLast: 2, keepBest: false, keepEvery: 0 },
+    };
+    const job = await writeJob({ spec: microSpec({ steps: 10 }), dir, checkpoints });
+    mkdirSync(job.checkpointDir, { recursive: true });
+    writeFileSync(join(job.checkpointDir, 'pins.json'), JSON.stringify({ pinned: ['step-0000004.ckpt'] }));
+    const events = await trainToEnd(job.path, 1);
+    const written = events.flatMap((e) => (e.type === 'checkpoint-written' ? [e] : []));
+    expect(written.map((e) => [e.trigger, e.checkpoint.step])).toEqual([
+      ['periodic', 2],
+      ['periodic', 4],
+      ['periodic', 6],
+      ['periodic', 8],
+      ['periodic', 10],
+      ['final', 10],
+    ]);
+    const files = readdirSync(job.checkpointDir).filter((f) => f.endsWith('.ckpt'));
+    expect(files.sort()).toEqual(['step-0000004.ckpt', 'step-0000008.ckpt', 'step-0000010.ckpt']);
+    for (const f of files) expect((await verifyCheckpoint(join(job.checkpointDir, f))).ok).toBe(true);
   });
 });
 
@@ -103,7 +219,10 @@ describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
     send({ type: 'pause', requestId: 1 });
     const paused = await waitForEvent(rank, state('paused', 1));
     const pauseCheckpoint = rank.events.find((e) => e.type === 'checkpoint-written');
-    expect(pauseCheckpoint).toMatchObject({ trigger: 'pause', checkpoint: { step: (paused as { step: number }).step } });
+    expect(pauseCheckpoint).toMatchObject({
+      trigger: 'pause',
+      checkpoint: { step: (paused as { step: number }).step },
+    });
 
     send({ type: 'resume', requestId: 2 });
     await waitForEvent(rank, state('running', 2));
@@ -123,17 +242,53 @@ describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-eof-'));
     const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
     const [rank] = await startRun(job.path, 1);
-    await waitForEvent(rank, (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'));
+    await waitForEvent(
+      rank,
+      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'),
+    );
     rank.child.stdin.end();
     expect(await rank.exited).toBe(0);
     expect(rank.events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'stopped' } });
-    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({ trigger: 'stop' });
+    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({
+      trigger: 'stop',
+    });
+  });
+
+  it('saves and exits on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'torch-sigterm-'));
+    const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
+    const [rank] = await startRun(job.path, 1);
+    await waitForEvent(
+      rank,
+      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'),
+    );
+    rank.child.kill('SIGTERM');
+    expect(await rank.exited).toBe(0);
+    expect(rank.events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'stopped' } });
+    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({
+      trigger: 'stop',
+    });
+  });
+
+  it('halts after maxBadSteps non-finite steps in a row, as the built-in engine does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'torch-halt-'));
+    const spec = microSpec({ clipNorm: 0, maxBadSteps: 2, steps: 50 });
+    const diverging = { ...spec.train.schedule, lr: 1e30, minLr: 1e29 };
+    const job = await writeJob({ spec: { ...spec, train: { ...spec.train, schedule: diverging } }, dir });
+    const events = await trainToEnd(job.path, 1);
+    expect(events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'halted' } });
+    const alerts = trainingEvents(events).flatMap((e) => (e.kind === 'alert' ? [e.code] : []));
+    expect(alerts.filter((c) => c === 'skipped-step')).toHaveLength(2);
+    expect(alerts.at(-1)).toBe('halted');
   });
 
   it('refuses a bad job file with exit code 2 and a message naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-badjob-'));
     const path = join(dir, 'job.json');
-    writeFileSync(path, JSON.stringify({ protocolVersion: 1, runId: 'x', modelConfig: { vocabSize: 'many' } }));
+    writeFileSync(
+      path,
+      JSON.stringify({ protocolVersion: 1, runId: 'x', modelConfig: { vocabSize: 'many' } }),
+    );
     const r = spawnSync(PYTHON, [PROGRAM, 'train', '--job', path], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('modelConfig.vocabSize');

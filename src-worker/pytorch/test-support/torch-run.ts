@@ -1,23 +1,19 @@
-// Test support for the PyTorch engine program: writes the token files and job.json the way the
-// studio's launcher does (PROTOCOL.md), starts ranks with the launcher's environment variables,
-// and collects rank 0's events. Small on purpose: the real launcher lives in the studio.
+// Test support for the PyTorch engine program: the studio launcher's job file (torch-launch/job.ts)
+// with the tests' defaults, and ranks started one by one with the launcher's environment variables
+// (the tests kill single ranks and start "nodes" apart, which the launcher's supervisor hides).
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { splitTrainVal } from '../../data/split';
-import { trainTokenizer } from '../../data/train-tokenizer';
 import type { WorkerEvent, CheckpointPolicy } from '../../protocol';
-import { loadText } from '../../train/setup';
-import type { RunSpec } from '../../train/setup';
+import { prepareTorchJob } from '../../torch-launch/job';
+import { freePort } from '../../torch-launch/ranks';
 import type { TrainConfig } from '../../train/config';
-import { APP_VERSION } from '../../version';
+import type { RunSpec } from '../../train/setup';
 
 export const PYTHON = '/usr/bin/python3';
 export const PROGRAM = join(__dirname, '..', 'cllm_torch.py');
+export { freePort };
 
 /** Why the PyTorch tests cannot run here, or null when /usr/bin/python3 imports torch. */
 export function torchMissing(): string | null {
@@ -25,24 +21,6 @@ export function torchMissing(): string | null {
   if (probe.error) return `${PYTHON} cannot be run (${probe.error.message})`;
   if (probe.status !== 0) return `${PYTHON} cannot import torch and numpy (install Debian's python3-torch)`;
   return null;
-}
-
-export interface JobOptions {
-  spec: RunSpec;
-  dir: string; // folder for the token files, job.json and checkpoints
-  runId?: string;
-  resumeFrom?: string | null;
-  checkpoints?: CheckpointPolicy;
-  timeoutSeconds?: number;
-}
-
-export interface WrittenJob {
-  path: string;
-  runId: string;
-  checkpointDir: string;
-  vocabSize: number;
-  trainTokens: number;
-  valTokens: number;
 }
 
 /** A micro run on the built-in sample corpus: seconds on two cores. */
@@ -75,37 +53,29 @@ export function microSpec(train: Partial<TrainConfig> = {}): RunSpec {
   };
 }
 
-/** The launcher's work for one run: tokenize and split as the built-in engine, write the files. */
+export interface JobOptions {
+  spec: RunSpec;
+  dir: string; // folder for the token files, job.json and checkpoints
+  /** A checkpoint to continue from; the run keeps its id. */
+  resumeFrom?: string | null;
+  checkpoints?: CheckpointPolicy;
+  timeoutSeconds?: number;
+}
+
+export interface WrittenJob {
+  path: string;
+  runId: string;
+  checkpointDir: string;
+  vocabSize: number;
+}
+
+/** The studio launcher's own job writer (torch-launch/job.ts), with the tests' defaults. */
 export async function writeJob(o: JobOptions): Promise<WrittenJob> {
-  await mkdir(o.dir, { recursive: true });
-  const { text, stats } = await loadText(o.spec.data);
-  const tokenizer = trainTokenizer(o.spec.tokenizer, text);
-  const { batchSize: B, seqLen: T, valFraction } = o.spec.train;
-  const split = splitTrainVal(tokenizer.encode(text), B, T, valFraction);
-  const wide = tokenizer.vocabSize > 65536;
-  const write = async (name: string, ids: Int32Array): Promise<string> => {
-    const path = join(o.dir, name);
-    const data = wide ? Uint32Array.from(ids) : Uint16Array.from(ids);
-    await writeFile(path, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    return path;
-  };
-  const runId = o.runId ?? randomUUID();
   const checkpointDir = join(o.dir, 'checkpoints');
-  const job = {
-    protocolVersion: 1,
-    runId,
-    modelConfig: { vocabSize: tokenizer.vocabSize, ...o.spec.model },
-    train: o.spec.train,
-    spec: o.spec,
-    tokens: {
-      train: await write('train.bin', split.train),
-      val: await write('val.bin', split.val),
-      dtype: wide ? 'uint32' : 'uint16',
-    },
-    tokenizer: tokenizer.toJSON(),
-    corpus: stats,
-    device: 'cpu',
+  const { path, job } = await prepareTorchJob(o.spec, {
+    workDir: o.dir,
     checkpointDir,
+    device: 'cpu',
     resumeFrom: o.resumeFrom ?? null,
     checkpoints: o.checkpoints ?? {
       every: 0,
@@ -115,31 +85,8 @@ export async function writeJob(o: JobOptions): Promise<WrittenJob> {
     heartbeatMs: 2000,
     flushMs: 250,
     timeoutSeconds: o.timeoutSeconds ?? 60,
-    appVersion: APP_VERSION,
-  };
-  const path = join(o.dir, 'job.json');
-  await writeFile(path, JSON.stringify(job, null, 2));
-  return {
-    path,
-    runId,
-    checkpointDir,
-    vocabSize: tokenizer.vocabSize,
-    trainTokens: split.train.length,
-    valTokens: split.val.length,
-  };
-}
-
-/** A free TCP port on 127.0.0.1 for MASTER_PORT. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
+  return { path, runId: job.runId, checkpointDir, vocabSize: job.modelConfig.vocabSize };
 }
 
 export interface Rank {
