@@ -81,7 +81,7 @@ describe.skipIf(problem !== null)(title, () => {
     );
     expect(text).toContain(`checkpoint of step 300 written to ${join(dir.path, 'out', 'step-0000300.ckpt')}`);
     expect(existsSync(join(dir.path, 'out', 'step-0000300.ckpt'))).toBe(true);
-    const [recorded] = listRecordedRuns(dataDir);
+    const [recorded] = await listRecordedRuns(dataDir);
     expect(recorded).toMatchObject({ status: 'completed', step: 300 });
   });
 });
