@@ -362,10 +362,6 @@ export class RunViewState {
     }
   }
 
-  async exportCheckpoint(id: number, dir: string): Promise<{ dir: string; files: string[] }> {
-    return transport().call('checkpoints.export', { id, dir });
-  }
-
   async resumeFrom(id: number, mode: 'cut' | 'fork'): Promise<number> {
     const run = await transport().call('checkpoints.resume', { id, mode });
     if (run.id === this.id) await this.open(run.id);
