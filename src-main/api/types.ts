@@ -273,8 +273,8 @@ export type StudioEvent =
   | {
       type: 'generation';
       generationId: string;
-      text: string;
-      tokens: number;
+      text: string; // the text since the previous message
+      tokens: number; // tokens generated so far (not since the previous message)
       done: boolean;
       cancelled: boolean;
       error: string | null;
