@@ -5,7 +5,8 @@
 
 import { expect, test } from './fixtures';
 import type { Locator, Page } from '@playwright/test';
-import { trainedRun } from './studio';
+import { join } from 'node:path';
+import { SCREENSHOT_DIR, trainedRun } from './studio';
 import type { Api } from './studio';
 
 interface DrawnSeries {
@@ -108,10 +109,20 @@ test('hovering a chart shows the stored value at each step; only training series
     expect(r.smoothed).toBe('');
   }
 
+  // A picture of the loss chart with its tooltip, for a person to look at.
+  await page.locator('.charts').scrollIntoViewIfNeeded();
+  const box = await loss.boundingBox();
+  if (box !== null) await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 3);
+  await expect(loss.locator('[role="tooltip"]')).toBeVisible();
+  const charts = await page.locator('.charts').boundingBox();
+  if (charts !== null)
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'run-charts-tooltip.png'), clip: charts });
+  await page.mouse.move(0, 0);
+
   // Whole-number step ticks, and axis titles with units.
   for (const chart of [loss, lr, prf])
     for (const t of await ticks(chart)) expect(Number.isInteger(t)).toBe(true);
-  await expect(loss).toHaveAttribute('aria-label', /cross-entropy \(nats\/token\) against step/);
+  await expect(loss).toHaveAttribute('aria-label', /loss \(nats\/token\) against step/);
   await page.getByRole('combobox', { name: 'x-axis' }).selectOption('time');
   await expect(loss).toHaveAttribute('aria-label', /against training time \(s\)/);
 });
