@@ -3,7 +3,7 @@
 // calls `dispatch`, which validates the payload before any handler runs.
 
 import { z } from 'zod';
-import { StudioError } from './errors';
+import { parseInput, StudioError } from './errors';
 import {
   finite,
   id,
@@ -29,6 +29,7 @@ import type {
   SampleInfo,
   SettingsInfo,
   SystemInfo,
+  TorchEngineInfo,
   ValidationReport,
   VerifyReport,
 } from './types';
@@ -206,6 +207,11 @@ export const methods = {
   'settings.get': { input: z.strictObject({}), result: returns<SettingsInfo>() },
   'settings.update': { input: settingsSchema.partial(), result: returns<SettingsInfo>() },
   'system.info': { input: z.strictObject({}), result: returns<SystemInfo>() },
+  /** The PyTorch engine's environment check with the Settings' interpreter (cached; fresh: ask again). */
+  'engines.pytorch': {
+    input: z.strictObject({ fresh: z.boolean().optional() }),
+    result: returns<TorchEngineInfo>(),
+  },
   'dataFolder.get': { input: z.strictObject({}), result: returns<DataFolderInfo>() },
   'dataFolder.choose': {
     input: z.strictObject({
@@ -245,18 +251,7 @@ export async function dispatch(handlers: StudioHandlers, method: string, payload
   if (!isMethodName(method)) {
     throw new StudioError('unknown-method', `There is no API method "${method}".`);
   }
-  const parsed = methods[method].input.safeParse(payload ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => ({
-      field: issue.path.map(String).join('.') || '(input)',
-      message: issue.message,
-    }));
-    throw new StudioError(
-      'invalid-input',
-      `Invalid input for ${method}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
-      problems,
-    );
-  }
+  const input = parseInput(methods[method].input, payload, method);
   const handler = handlers[method] as (input: unknown) => Promise<unknown>;
-  return handler(parsed.data);
+  return handler(input);
 }

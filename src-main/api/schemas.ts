@@ -3,6 +3,7 @@
 // ranges a value must lie in are checked by validateRunConfig with the engine's own validators.
 
 import { z } from 'zod';
+import { DEVICE_CHOICES, ENGINES, MAX_PROCESSES } from '../../src-worker/train/engines';
 
 /** A number field: anything else, NaN and ±Infinity included, is refused with this message. */
 export const finite = (): z.ZodNumber =>
@@ -20,6 +21,10 @@ const whole = (min: number, max: number = Number.MAX_SAFE_INTEGER): z.ZodNumber 
 export const id = (): z.ZodNumber => whole(1);
 
 export const backendSchema = z.enum(['ts', 'wasm'], { error: 'must be "ts" or "wasm"' });
+
+/** The engine that trains a run; the rules of which settings each one has are in engine-rules.ts. */
+export const engineSchema = z.enum(ENGINES, { error: 'must be "builtin" or "pytorch"' });
+export const deviceSchema = z.enum(DEVICE_CHOICES, { error: 'must be "auto", "cpu", "cuda" or "mps"' });
 
 export const tokenizerSpecSchema = z.discriminatedUnion(
   'kind',
@@ -118,6 +123,10 @@ export const runConfigSchema = z.strictObject({
   backend: backendSchema,
   /** Training threads (data-parallel, wasm only); absent in configs made before it was a setting: 1. */
   threads: whole(1, MAX_TRAINING_THREADS).optional(),
+  /** Absent: builtin. device and processes are the pytorch engine's (processes absent: 1, or one per GPU). */
+  engine: engineSchema.optional(),
+  device: deviceSchema.optional(),
+  processes: whole(1, MAX_PROCESSES).optional(),
   checkpoints: checkpointPolicySchema,
   samples: samplePolicySchema.nullable(),
 });
@@ -130,6 +139,9 @@ export const runConfigEditsSchema = z.strictObject({
   train: trainConfigSchema.partial().optional(),
   backend: backendSchema.optional(),
   threads: whole(1, MAX_TRAINING_THREADS).optional(),
+  engine: engineSchema.optional(),
+  device: deviceSchema.optional(),
+  processes: whole(1, MAX_PROCESSES).optional(),
   checkpoints: checkpointPolicySchema.partial().optional(),
   samples: samplePolicySchema.partial().nullable().optional(),
 });
@@ -138,6 +150,13 @@ export const settingsSchema = z.strictObject({
   maxConcurrentRuns: whole(1, 64), // runs training at once; more wait in the queue
   defaultBackend: backendSchema, // the backend new run configs start with
   heartbeatTimeoutSeconds: whole(5, 3600), // a worker silent this long is marked hung
+  // The Python interpreter that runs the PyTorch engine (a name on PATH or a full path); checked
+  // to exist and run when it is changed.
+  pythonPath: z
+    .string()
+    .trim()
+    .min(1, { error: 'must name a Python interpreter, e.g. python3 or /usr/bin/python3' })
+    .max(4096, { error: 'is longer than 4096 characters' }),
 });
 
 export const samplingSchema = z.strictObject({

@@ -80,7 +80,7 @@ export interface CheckpointInfo {
   finite: boolean;
   best: boolean;
   pinned: boolean; // kept whatever the retention policy says (pins.json beside the checkpoints)
-  trigger: string; // periodic, best, pause, stop, final, found (registered from the folder)
+  trigger: string; // periodic, best, pause, stop, final, manual, found (registered from the folder)
   createdAt: string;
 }
 
@@ -237,6 +237,14 @@ export interface SystemInfo {
 }
 
 export type SettingsInfo = Settings;
+
+/** The PyTorch engine's environment as the check found it, with the Settings' interpreter. */
+export interface TorchEngineInfo {
+  available: boolean;
+  python: string; // the interpreter asked
+  summary: string; // "PyTorch 1.13.1 · CPU · gloo", or "not found: …, install …"
+  devices: { cuda: string[]; mps: boolean };
+}
 
 /** What decided the data folder a start opened: --data-dir, $CRYSTALLINE_DATA_DIR, the Settings choice, or none. */
 export type DataFolderSource = 'flag' | 'env' | 'chosen' | 'default';

@@ -155,6 +155,37 @@ const CASES: [string, Edit, string, RegExp][] = [
     'train',
     /learningRate/,
   ],
+  [
+    'unknown engine',
+    (c) => ((c as { engine: string }).engine = 'jax'),
+    'engine',
+    /must be "builtin" or "pytorch"/,
+  ],
+  [
+    'unknown device',
+    (c) => ((c as { device: string }).device = 'tpu'),
+    'device',
+    /"auto", "cpu", "cuda" or "mps"/,
+  ],
+  ['no processes', (c) => Object.assign(c, { engine: 'pytorch', processes: 0 }), 'processes', /≥ 1/],
+  [
+    'device on the builtin engine',
+    (c) => (c.device = 'cuda'),
+    'device',
+    /device is a setting of the pytorch engine; the builtin engine trains on this machine's CPU/,
+  ],
+  [
+    'processes on the builtin engine',
+    (c) => Object.assign(c, { engine: 'builtin', processes: 2 }),
+    'processes',
+    /processes is a setting of the pytorch engine/,
+  ],
+  [
+    'threads on the pytorch engine',
+    (c) => Object.assign(c, { engine: 'pytorch', backend: 'wasm', threads: 2 }),
+    'threads',
+    /threads is a setting of the builtin engine; the pytorch engine runs processes ranks instead/,
+  ],
 ];
 
 describe('validateRunConfig', () => {
@@ -311,5 +342,13 @@ describe('every problem at once', () => {
     const fields = validateRunConfig(c, ctx).problems.map((p) => p.field);
     expect(fields).toContain('train.optimizer');
     expect(fields).not.toContain('train.batchSize');
+  });
+});
+
+describe('engine settings', () => {
+  it('a pytorch config with a device and processes is valid', () => {
+    const check = validateRunConfig({ ...config(), engine: 'pytorch', device: 'cpu', processes: 2 }, ctx);
+    expect(check.problems).toEqual([]);
+    expect(check.config).toMatchObject({ engine: 'pytorch', device: 'cpu', processes: 2 });
   });
 });

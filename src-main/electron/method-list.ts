@@ -43,6 +43,7 @@ export const METHOD_LIST = [
   'settings.get',
   'settings.update',
   'system.info',
+  'engines.pytorch',
   'dataFolder.get',
   'dataFolder.choose',
 ] as const satisfies readonly MethodName[];

@@ -106,6 +106,7 @@ describe('terminal runs', () => {
       maxConcurrentRuns: 1,
       defaultBackend: 'ts',
       heartbeatTimeoutSeconds: 60,
+      pythonPath: 'python3',
     });
     // The terminal process is another one that is alive (our parent)…
     store.runs.setStatus(recorder.runId, { status: 'running', ownerPid: process.ppid });
@@ -118,6 +119,7 @@ describe('terminal runs', () => {
       maxConcurrentRuns: 1,
       defaultBackend: 'ts',
       heartbeatTimeoutSeconds: 60,
+      pythonPath: 'python3',
     });
     store2.runs.setStatus(recorder.runId, { status: 'running', ownerPid: 2 ** 22 + 12345 });
     store2.close();

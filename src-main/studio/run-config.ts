@@ -23,7 +23,9 @@ export function specFor(config: RunConfig, dataset: DatasetRecord): RunSpec {
     model: { ...config.model },
     train: config.train,
     backend: config.backend,
-    threads: config.threads ?? 1,
+    ...(config.engine === 'pytorch'
+      ? { engine: 'pytorch', device: config.device ?? 'auto', processes: config.processes }
+      : { threads: config.threads ?? 1 }),
   };
 }
 
@@ -108,6 +110,9 @@ export function applyEdits(config: RunConfig, edits: RunConfigEdits): RunConfig 
     train: { ...config.train, ...edits.train },
     backend: edits.backend ?? config.backend,
     threads: edits.threads ?? config.threads,
+    engine: edits.engine ?? config.engine,
+    device: edits.device ?? config.device,
+    processes: edits.processes ?? config.processes,
     checkpoints: { ...config.checkpoints, ...edits.checkpoints },
     samples,
   };

@@ -3,16 +3,15 @@
 // supervision (a worker that throws, exits or stops heartbeating fails its run), recovery of runs
 // left active by a process that died, and a checkpoint on stop and on shutdown.
 
-import { existsSync, mkdirSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProgressInfo, RunSummary, StudioEvent } from '../api';
+import type { ProgressInfo, StudioEvent } from '../api';
 import { StudioError } from '../api';
-import { CheckpointError } from '../../src-worker/checkpoint/errors';
-import { readCheckpointHeader, verifyCheckpoint } from '../../src-worker/checkpoint/read';
 import { PROTOCOL_VERSION, unreachable } from '../../src-worker/protocol';
 import type { CheckpointPolicy, TrainCommand, TrainState, WorkerEvent } from '../../src-worker/protocol';
 import type { RunSpec } from '../../src-worker/train/setup';
+import { reconcileCheckpoints } from './checkpoint-reconcile';
+import { requireRun } from './lookups';
 import { checkpointDirOf } from './data-dir';
 import { emptyUpdate } from './monitoring';
 import { outcomeOf, RunRecorder } from './run-recorder';
@@ -55,8 +54,6 @@ interface ActiveRun {
   shutdown: boolean;
   pausedAtShutdown: boolean;
 }
-
-const CHECKPOINT_NAME = /^step-\d+\.ckpt$/;
 
 /** Whether a process with this id exists (a run's owner after a restart). */
 function processAlive(pid: number): boolean {
@@ -111,7 +108,7 @@ export class RunManager {
     const { store } = this.opts;
     for (const run of store.runs.withStatus(['running', 'stopping', 'paused', 'queued'])) {
       if (run.ownerPid !== null && processAlive(run.ownerPid)) continue; // another process trains it
-      await this.reconcileCheckpoints(run);
+      await reconcileCheckpoints(store, run);
       if (run.status !== 'running' && run.status !== 'stopping') {
         if (run.ownerPid !== null) store.runs.setStatus(run.id, { status: run.status, ownerPid: null });
         continue;
@@ -248,7 +245,7 @@ export class RunManager {
 
   private launch(runId: number): void {
     const { store } = this.opts;
-    const run = store.runs.get(runId) as RunRecord;
+    const run = requireRun(store, runId);
     const recorder = new RunRecorder(store, runId);
     let command: Omit<TrainCommand, 'requestId'>;
     try {
@@ -441,6 +438,7 @@ export class RunManager {
         return;
       case 'dataset-progress':
       case 'dataset-imported':
+      case 'checkpoint-exported':
         throw new Error(`a training worker sent ${event.type}`);
       default:
         unreachable(event, 'worker event');
@@ -522,40 +520,8 @@ export class RunManager {
     this.changed(a.runId);
   }
 
-  /** Registers checkpoint files the table lacks and drops rows whose file is gone. */
-  private async reconcileCheckpoints(run: RunRecord): Promise<void> {
-    const { store } = this.opts;
-    const dir = checkpointDirOf(run.dir);
-    for (const c of store.checkpoints.list(run.id)) {
-      if (!existsSync(c.path)) store.checkpoints.deletePath(c.path, run.id);
-    }
-    const known = new Set(store.checkpoints.list(run.id).map((c) => c.path));
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names.filter((n) => CHECKPOINT_NAME.test(n)).sort()) {
-      const path = join(dir, name);
-      if (known.has(path)) continue;
-      const verified = await verifyCheckpoint(path);
-      if (!verified.ok) continue; // a damaged file is left on disk as evidence, never registered
-      try {
-        const { header } = await readCheckpointHeader(path);
-        store.checkpoints.record({
-          runId: run.id,
-          path,
-          step: verified.step,
-          sha256: verified.sha256,
-          bytes: verified.bytes,
-          valLoss: header.metrics?.valLoss ?? null,
-          finite: header.metrics?.finite ?? true,
-          trigger: 'found',
-        });
-      } catch (err) {
-        if (!(err instanceof CheckpointError)) throw err;
-      }
-    }
-  }
-
   private changed(runId: number): void {
     const run = this.opts.store.runs.get(runId);
-    if (run !== null) this.opts.emit({ type: 'run-changed', run: runSummary(run) as RunSummary });
+    if (run !== null) this.opts.emit({ type: 'run-changed', run: runSummary(run) });
   }
 }

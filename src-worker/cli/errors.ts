@@ -16,6 +16,7 @@ import { ModelImportError } from '../checkpoint/import';
 import { SamplerError } from '../data/sampler';
 import { RunFolderError } from '../train/run-checkpoints';
 import { ThreadsUnsupportedError } from '../train/setup';
+import { DeviceUnavailableError } from '../torch-launch/device';
 
 /** A usage problem found by the CLI itself (a missing choice, conflicting flags). */
 export class UsageError extends Error {
@@ -25,6 +26,7 @@ export class UsageError extends Error {
 const INPUT_ERRORS = [
   UsageError,
   ThreadsUnsupportedError,
+  DeviceUnavailableError,
   CorpusError,
   SplitError,
   TokenizerError,

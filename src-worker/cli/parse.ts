@@ -108,3 +108,12 @@ export function probability(value: string): number {
   }
   return n;
 }
+
+/** HOST:PORT of a rendezvous (an IPv6 host in brackets: [::1]:29500). */
+export function hostPort(value: string): string {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
+  if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new InvalidArgumentError(`expected HOST:PORT (e.g. 192.168.1.10:29500), got "${value}".`);
+  }
+  return value.trim();
+}

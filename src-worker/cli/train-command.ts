@@ -6,6 +6,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
+import { readCheckpointHeader } from '../checkpoint/read';
+import type { EngineName } from '../train/engines';
 import { generate } from '../model/generate';
 import { loadInferenceModel, resumeRun } from '../train/checkpointing';
 import { runTraining } from '../train/loop';
@@ -16,14 +18,26 @@ import type { PreparedRun, RunSpec } from '../train/setup';
 import { UsageError } from './errors';
 import type { CliExtensions, RunRecorderHooks } from './extensions';
 import { formatDuration, jsonLine } from './format';
+import { eventJson } from './train-json';
+import { runTorchTrainCommand } from './train-torch';
 import type { TrainOptions } from './train-options';
-import { addTrainOptions, RESUME_OPTIONS, runSpecFromOptions, threadsFor } from './train-options';
+import {
+  addTrainOptions,
+  checkEngineFlags,
+  flagOf,
+  RESUME_OPTIONS,
+  runSpecFromOptions,
+  threadsFor,
+} from './train-options';
 
 export async function runTrainCommand(
   opts: TrainOptions,
   cmd: Command,
   extensions: CliExtensions = {},
 ): Promise<void> {
+  const engine = await engineOf(opts, cmd);
+  checkEngineFlags({ ...opts, engine }, cmd);
+  if (engine === 'pytorch') return runTorchTrainCommand({ ...opts, engine }, cmd, extensions);
   const json = opts.json === true;
   const say = (text: string): void => {
     if (!json) process.stderr.write(text + '\n');
@@ -220,6 +234,13 @@ async function train(
   say(`Sample:\n${text}`);
 }
 
+/** The engine a run trains on: --engine, or for a resumed run without it the checkpoint's engine. */
+async function engineOf(opts: TrainOptions, cmd: Command): Promise<EngineName> {
+  if (opts.resume === undefined || cmd.getOptionValueSource('engine') === 'cli') return opts.engine;
+  const { header } = await readCheckpointHeader(resolve(opts.resume));
+  return (header.trainConfig as { spec?: RunSpec }).spec?.engine ?? 'builtin';
+}
+
 async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
   if (opts.resume === undefined) {
     if (!opts.sample && opts.data === undefined) {
@@ -239,7 +260,7 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
       !RESUME_OPTIONS.includes(k as keyof TrainOptions),
   );
   if (fixed.length > 0) {
-    const flags = fixed.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
+    const flags = fixed.map(flagOf);
     throw new UsageError(
       `${flags.join(', ')} cannot be changed when resuming: the run continues with its checkpoint's settings ` +
         `(only --steps, --out, --checkpoint-every, --keep-last, --keep-every, --log-every, --backend, --threads and --json may be given).`,
@@ -247,7 +268,9 @@ async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {
   }
   const stepsGiven = cmd.getOptionValueSource('steps') === 'cli';
   const backendGiven = cmd.getOptionValueSource('backend') === 'cli';
-  const run = await resumeRun(resolve(opts.resume), (stored: RunSpec): RunSpec => {
+  const run = await resumeRun(resolve(opts.resume), (written: RunSpec): RunSpec => {
+    // A checkpoint of the pytorch engine continues here without the pytorch engine's settings.
+    const { engine: _engine, device: _device, processes: _processes, ...stored } = written;
     const steps = stepsGiven ? opts.steps : stored.train.steps;
     return {
       ...stored,
@@ -356,46 +379,4 @@ async function openCheckpoints(dir: string, opts: TrainOptions, run: PreparedRun
     );
   }
   return checkpoints;
-}
-
-/** The JSON line for an event, or null for events the line format leaves out. */
-function eventJson(e: TrainingEvent): Record<string, unknown> | null {
-  switch (e.kind) {
-    case 'progress':
-      return {
-        type: 'step',
-        step: e.step,
-        total_steps: e.totalSteps,
-        epoch: e.epoch,
-        loss: e.loss,
-        lr: e.lr,
-        grad_norm: e.gradNorm,
-        clipped: e.clipped,
-        tokens_per_s: e.tokensPerSecond,
-        step_ms: e.stepMs,
-        eta_s: e.etaSeconds,
-        rss_bytes: e.memory.rss,
-      };
-    case 'eval':
-      return {
-        type: 'eval',
-        step: e.step,
-        val_loss: e.valLoss,
-        perplexity: e.perplexity,
-        accuracy: e.accuracy,
-        top5: e.top5,
-        f1_macro: e.f1Macro,
-        best: e.best,
-      };
-    case 'alert':
-      return { type: 'alert', step: e.step, level: e.level, code: e.code, message: e.message };
-    case 'gradients':
-    case 'histogram':
-    case 'done':
-      return null;
-    default: {
-      const unknown: never = e;
-      throw new Error(`unhandled training event ${JSON.stringify(unknown)}`);
-    }
-  }
 }

@@ -10,6 +10,8 @@ import type { ModelPresetName } from '../model/config';
 import type { TrainConfig } from '../train/config';
 import type { ScheduleKind } from '../train/schedules';
 import { SCHEDULE_KINDS } from '../train/schedules';
+import { DEVICE_CHOICES, ENGINES, engineSettingProblems } from '../train/engines';
+import type { DeviceChoice, EngineName, EngineSetting } from '../train/engines';
 import { defaultTrainingThreads } from '../train/setup';
 import type { RunSpec } from '../train/setup';
 import { UsageError } from './errors';
@@ -49,6 +51,13 @@ export interface TrainOptions {
   histogramEvery: number;
   backend: BackendName;
   threads?: number;
+  engine: EngineName;
+  device?: DeviceChoice;
+  processes?: number;
+  nnodes?: number;
+  nodeRank?: number;
+  master?: string;
+  python?: string;
   out?: string;
   checkpointEvery: number;
   keepLast: number;
@@ -68,6 +77,13 @@ export const RESUME_OPTIONS: readonly (keyof TrainOptions)[] = [
   'logEvery',
   'backend',
   'threads',
+  'engine',
+  'device',
+  'processes',
+  'nnodes',
+  'nodeRank',
+  'master',
+  'python',
   'json',
   'resume',
 ];
@@ -150,6 +166,39 @@ export function addTrainOptions(cmd: Command): Command {
       'training threads, data-parallel (wasm backend; default: one per core, ts: 1)',
       parse.positiveInt,
     )
+    .addOption(
+      new Option(
+        '--engine <name>',
+        'training engine (pytorch: the PyTorch program, CPU/CUDA/MPS, several processes)',
+      )
+        .choices(ENGINES)
+        .default('builtin'),
+    )
+    .addOption(
+      new Option('--device <name>', 'pytorch: torch device (auto: CUDA, else MPS, else CPU)').choices(
+        DEVICE_CHOICES,
+      ),
+    )
+    .option(
+      '--processes <n>',
+      'pytorch: ranks on this machine (default: 1, or one per GPU on CUDA)',
+      parse.positiveInt,
+    )
+    .option('--nnodes <n>', 'pytorch: machines training the run together', parse.positiveInt)
+    .option(
+      '--node-rank <r>',
+      "pytorch: this machine's number, 0 to nnodes − 1 (0 records the run)",
+      parse.nonNegativeInt,
+    )
+    .option(
+      '--master <host:port>',
+      'pytorch: where the machine with node rank 0 listens (the same on every machine)',
+      parse.hostPort,
+    )
+    .option(
+      '--python <path>',
+      'pytorch: the Python interpreter with torch (default: $CRYSTALLINE_PYTHON or python3)',
+    )
     .option('--out <dir>', 'folder for checkpoints')
     .option(
       '--checkpoint-every <n>',
@@ -180,6 +229,39 @@ export function addTrainOptions(cmd: Command): Command {
       ).conflicts(['sample', 'data']),
     )
     .option('--json', 'one JSON object per line on stdout instead of a progress bar');
+}
+
+/** The option's flag as typed: nodeRank → --node-rank. */
+export function flagOf(option: string): string {
+  return '--' + option.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/**
+ * Refuses an engine setting the chosen engine lacks (given on the command line) and an impossible
+ * machine layout, with one line naming the flags (train/engines.ts holds the rules).
+ */
+export function checkEngineFlags(o: TrainOptions, cmd: Command): void {
+  const given = <K extends EngineSetting>(k: K): TrainOptions[K] | undefined =>
+    cmd.getOptionValueSource(k) === 'cli' ? o[k] : undefined;
+  const problems = engineSettingProblems(
+    {
+      engine: o.engine,
+      device: given('device'),
+      processes: given('processes'),
+      threads: given('threads'),
+      backend: given('backend'),
+      nnodes: given('nnodes'),
+      nodeRank: given('nodeRank'),
+      master: given('master'),
+    },
+    flagOf,
+  );
+  if (problems.length > 0) throw new UsageError(problems.map((p) => p.message).join('; ') + '.');
+  if (o.python !== undefined && o.engine !== 'pytorch') {
+    throw new UsageError(
+      '--python is a setting of the pytorch engine (choose --engine pytorch, or leave it out).',
+    );
+  }
 }
 
 /** A RunSpec from parsed options. */
@@ -223,7 +305,8 @@ export function runSpecFromOptions(o: TrainOptions): RunSpec {
       contextLength,
     },
     train,
-    backend: o.backend,
-    threads: threadsFor(o.backend, o.threads),
+    ...(o.engine === 'pytorch'
+      ? { backend: o.backend, engine: 'pytorch', device: o.device ?? 'auto', processes: o.processes }
+      : { backend: o.backend, threads: threadsFor(o.backend, o.threads) }),
   };
 }

@@ -21,6 +21,7 @@ import { Gpt } from '../model/gpt';
 import { DataParallelGradients } from '../parallel/data-parallel';
 import { Rng } from '../util/rng';
 import type { TrainConfig } from './config';
+import type { DeviceChoice, EngineName } from './engines';
 import { Trainer } from './trainer';
 import { assertTrainConfig } from './validate';
 
@@ -38,6 +39,11 @@ export interface RunSpec {
    * the same training to float rounding, so a run may resume with a different one.
    */
   threads?: number;
+  /** The engine that trains it; absent: builtin (this engine). See train/engines.ts. */
+  engine?: EngineName;
+  /** pytorch: the torch device (auto resolves at launch) and the ranks on this machine. */
+  device?: DeviceChoice;
+  processes?: number;
 }
 
 /** One training thread per core on the wasm backend; the ts backend has only one. */

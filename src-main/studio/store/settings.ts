@@ -1,6 +1,7 @@
 // Settings: one JSON value per key; what is not stored takes its default.
 
 import type { Settings } from '../../api';
+import { DEFAULT_PYTHON } from '../../../src-worker/torch-launch/program';
 import type { Db } from '../db';
 
 /** One active run per two cores, at least one: each run's worker keeps a core busy. */
@@ -13,6 +14,7 @@ export function defaultSettings(cores: number): Settings {
     maxConcurrentRuns: defaultConcurrency(cores),
     defaultBackend: 'wasm',
     heartbeatTimeoutSeconds: 120,
+    pythonPath: process.env.CRYSTALLINE_PYTHON ?? DEFAULT_PYTHON,
   };
 }
 

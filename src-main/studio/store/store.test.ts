@@ -18,7 +18,12 @@ import type { RunRecord } from './index';
 let dir: { path: string; remove: () => void };
 let store: Store;
 
-const settings = { maxConcurrentRuns: 1, defaultBackend: 'ts' as const, heartbeatTimeoutSeconds: 60 };
+const settings = {
+  maxConcurrentRuns: 1,
+  defaultBackend: 'ts' as const,
+  heartbeatTimeoutSeconds: 60,
+  pythonPath: 'python3',
+};
 
 const spec = {
   data: { kind: 'path' as const, path: '/corpus.txt' },
@@ -303,11 +308,13 @@ describe('runs, tags and settings', () => {
       maxConcurrentRuns: 1,
       defaultBackend: 'ts',
       heartbeatTimeoutSeconds: 60,
+      pythonPath: 'python3',
     });
     expect(store.settings.update({ maxConcurrentRuns: 3 })).toEqual({
       maxConcurrentRuns: 3,
       defaultBackend: 'ts',
       heartbeatTimeoutSeconds: 60,
+      pythonPath: 'python3',
     });
   });
 });

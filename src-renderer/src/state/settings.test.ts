@@ -27,6 +27,7 @@ const settingsInfo: SettingsInfo = {
   maxConcurrentRuns: 2,
   defaultBackend: 'wasm',
   heartbeatTimeoutSeconds: 60,
+  pythonPath: 'python3',
 };
 const systemInfo: SystemInfo = {
   appVersion: '0.1.0',

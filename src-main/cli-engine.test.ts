@@ -1,0 +1,107 @@
+// `crystalline train --engine …`: a setting the chosen engine lacks, an impossible machine layout
+// and a missing Python are each refused in one line naming what is wrong, with exit code 2; and,
+// where Debian's python3-torch is installed, a 2-process PyTorch run records metrics and a
+// checkpoint in the data folder.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '../bin/crystalline.js');
+const PYTHON = '/usr/bin/python3';
+const PROGRAM = join(import.meta.dirname, '../src-worker/pytorch/cllm_torch.py');
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Why the PyTorch end-to-end test cannot run here, or null when it can. */
+function torchMissing(): string | null {
+  if (!existsSync(PROGRAM)) return `the engine program ${PROGRAM} is not in this checkout`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  return r.status === 0 ? null : `${PYTHON} cannot import torch and numpy (install python3-torch)`;
+}
+
+describe('crystalline train: engine flags', () => {
+  const refused: [string[], RegExp][] = [
+    [['--engine', 'pytorch', '--threads', '2'], /^crystalline: --threads is a setting of the builtin engine/],
+    [
+      ['--engine', 'pytorch', '--backend', 'ts'],
+      /^crystalline: --backend is a setting of the builtin engine/,
+    ],
+    [['--device', 'cpu'], /^crystalline: --device is a setting of the pytorch engine/],
+    [['--processes', '2'], /^crystalline: --processes is a setting of the pytorch engine/],
+    [['--engine', 'pytorch', '--nnodes', '2'], /^crystalline: --nnodes 2 needs --master HOST:PORT/],
+    [
+      ['--engine', 'pytorch', '--nnodes', '2', '--node-rank', '2', '--master', '10.0.0.1:29500'],
+      /^crystalline: --node-rank 2 is outside the run: with --nnodes 2 the machines are numbered 0 to 1/,
+    ],
+    [['--engine', 'pytorch', '--master', 'nope'], /--master <host:port>' argument 'nope' is invalid/],
+    [
+      ['--engine', 'pytorch', '--python', '/nonexistent/python3'],
+      /^crystalline: PyTorch engine not found: [^\n]*\n$/,
+    ],
+  ];
+  for (const [flags, message] of refused) {
+    it(`refuses ${flags.join(' ')} with exit code 2`, () => {
+      const r = cli('train', '--sample', '--steps', '2', '--no-record', ...flags);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(
+        r.stderr
+          .trimEnd()
+          .split('\n')
+          .filter((l) => !l.startsWith('(run with')),
+      ).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    });
+  }
+});
+
+const missing = torchMissing();
+describe('crystalline train --engine pytorch', () => {
+  if (missing !== null) it.skip(`is skipped: ${missing}`, () => undefined);
+  else
+    it('trains 2 processes, recording metrics and a checkpoint in the data folder', () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'cli-torch-'));
+      const r = cli(
+        'train',
+        '--engine',
+        'pytorch',
+        '--processes',
+        '2',
+        '--python',
+        PYTHON,
+        '--sample',
+        '--steps',
+        '20',
+        '--eval-every',
+        '10',
+        '--log-every',
+        '5',
+        '--data-dir',
+        dataDir,
+        '--json',
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.filter((l) => l.type === 'step').map((l) => l.step)).toEqual([5, 10, 15, 20]);
+      expect(lines.some((l) => l.type === 'checkpoint')).toBe(true);
+      expect(lines.at(-1)).toMatchObject({ done: true, reason: 'completed', step: 20 });
+
+      const listed = cli('runs', '--data-dir', dataDir, '--json');
+      const runs = listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: 'completed', step: 20, origin: 'cli' });
+      expect(typeof runs[0].bestValLoss).toBe('number');
+    });
+});

@@ -1,0 +1,45 @@
+// The JSON line `train --json` prints for a training event, the same for both engines.
+
+import type { TrainingEvent } from '../train/events';
+
+/** The JSON line for an event, or null for events the line format leaves out. */
+export function eventJson(e: TrainingEvent): Record<string, unknown> | null {
+  switch (e.kind) {
+    case 'progress':
+      return {
+        type: 'step',
+        step: e.step,
+        total_steps: e.totalSteps,
+        epoch: e.epoch,
+        loss: e.loss,
+        lr: e.lr,
+        grad_norm: e.gradNorm,
+        clipped: e.clipped,
+        tokens_per_s: e.tokensPerSecond,
+        step_ms: e.stepMs,
+        eta_s: e.etaSeconds,
+        rss_bytes: e.memory.rss,
+      };
+    case 'eval':
+      return {
+        type: 'eval',
+        step: e.step,
+        val_loss: e.valLoss,
+        perplexity: e.perplexity,
+        accuracy: e.accuracy,
+        top5: e.top5,
+        f1_macro: e.f1Macro,
+        best: e.best,
+      };
+    case 'alert':
+      return { type: 'alert', step: e.step, level: e.level, code: e.code, message: e.message };
+    case 'gradients':
+    case 'histogram':
+    case 'done':
+      return null;
+    default: {
+      const unknown: never = e;
+      throw new Error(`unhandled training event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
