@@ -8,25 +8,22 @@ import { snap, trainedRun } from './studio';
 const WIDTHS = [900, 1400] as const;
 const THEMES = ['dark', 'light'] as const;
 
+// The page's code is given as text: the specs are type-checked without the DOM's types.
+
 /** How far the page reaches past the window's right edge, in CSS pixels (0: no sideways scroll). */
 const overflow = (page: Page): Promise<number> =>
-  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
 
 /** The innermost elements that reach past the window's right edge, to name in a failure. */
 const widest = (page: Page): Promise<string[]> =>
-  page.evaluate(() => {
+  page.evaluate<string[]>(`(() => {
     const edge = document.documentElement.clientWidth;
-    const past = [...document.querySelectorAll('body *')].filter(
-      (e) => e.getBoundingClientRect().right > edge + 1,
-    );
+    const past = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > edge + 1);
     return past
       .filter((e) => !past.some((other) => other !== e && e.contains(other)))
       .slice(0, 5)
-      .map(
-        (e) =>
-          `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} → ${Math.round(e.getBoundingClientRect().right)} px`,
-      );
-  });
+      .map((e) => e.tagName.toLowerCase() + '.' + [...e.classList].join('.') + ' → ' + Math.round(e.getBoundingClientRect().right) + ' px');
+  })()`);
 
 test('every view fits 900 px and 1400 px in both themes', async ({ page, api, studio }) => {
   test.setTimeout(240_000);
