@@ -1,5 +1,6 @@
 // Playground: a checkpoint of a trained run writes a continuation of the prompt, streamed into
-// the page; side by side, two checkpoints answer the same prompt.
+// the page, with a token count that is what was generated; the model menu names the run and the
+// step; side by side, two checkpoints answer the same prompt.
 
 import { expect, test } from './fixtures';
 import { snap, trainedRun } from './studio';
@@ -15,15 +16,24 @@ test('a checkpoint generates text from a prompt, and two checkpoints side by sid
 
   await studio.open('#/playground');
   const model = page.getByLabel('Model 1');
-  await model.selectOption(`ckpt:${checkpoints[checkpoints.length - 1].id}`);
+  const last = checkpoints[checkpoints.length - 1];
+  await model.selectOption(`ckpt:${last.id}`);
+  await expect(model.locator('option:checked')).toHaveText(
+    new RegExp(`^playground source · step ${last.step}`),
+  );
   await page.locator('#prompt').fill('Chapter 2');
-  await page.getByLabel(/Length/).fill('60');
+  await page.getByLabel(/Length/).fill('200');
   await page.getByRole('button', { name: 'Generate' }).click();
 
+  // 200 tokens asked: the counter says how many came, at most 200, and with the sample corpus's
+  // character tokenizer each token is one character of the text shown.
   const output = page.getByTestId('generation-output').first();
   await expect(page.locator('.meta').first()).toContainText(/done/);
   const text = (await output.innerText()).slice('Chapter 2'.length);
-  expect(text.length).toBeGreaterThan(10);
+  const counted = Number(/(\d+) tokens/.exec(await page.locator('.meta').first().innerText())?.[1]);
+  expect(counted).toBeGreaterThan(10);
+  expect(counted).toBeLessThanOrEqual(200);
+  expect([...text].length).toBe(counted);
 
   await page.getByLabel('Side by side').check();
   await page.getByLabel('Model 2').selectOption(`ckpt:${checkpoints[0].id}`);

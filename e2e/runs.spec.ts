@@ -89,14 +89,15 @@ test('a run created on the sample corpus trains live, pauses, resumes, survives 
   // Export it (to a typed folder in serve mode, the native dialog's in the app): the folder
   // appears on disk with the model and its config.
   const dir = join(studio.dataDir, `e2e-export-${Date.now()}`);
+  await row.getByRole('button', { name: 'Export' }).click();
   if (studio.kind === 'web') {
-    await row.getByRole('button', { name: 'Export' }).click();
     await page.locator('#export-dir').fill(dir);
-    await page.locator('.export-row').getByRole('button', { name: 'Export' }).click();
   } else {
     await studio.answerDialogsWith(dir);
-    await row.getByRole('button', { name: 'Export' }).click();
+    await page.locator('.export-row').getByRole('button', { name: 'Choose…' }).click();
+    await expect(page.locator('#export-dir')).toHaveValue(dir);
   }
+  await page.locator('.export-row').getByRole('button', { name: 'Export' }).click();
   await expect(page.getByText(/Exported \d+ files/)).toBeVisible();
   expect(existsSync(dir)).toBe(true);
   expect(readdirSync(dir)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors']));

@@ -151,7 +151,9 @@ export class PlaygroundState {
     const pane = this.panes.find((p) => p.generationId === event.generationId);
     if (pane === undefined) return;
     pane.text += event.text;
-    pane.tokens += event.tokens;
+    // Each message carries the text since the last one but the count so far (and an error's
+    // closing message a count of 0), so the count is the largest seen, not a sum.
+    pane.tokens = Math.max(pane.tokens, event.tokens);
     const seconds = (Date.now() - pane.startedAt) / 1000;
     if (seconds > 0) pane.tokensPerSecond = pane.tokens / seconds;
     if (event.done) {

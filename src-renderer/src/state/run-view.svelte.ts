@@ -36,6 +36,10 @@ export const CHART_KEYS = [
   'val/perplexity',
   'val/accuracy',
   'val/top5',
+  'val/precision_macro',
+  'val/recall_macro',
+  'val/f1_macro',
+  'val/f1_weighted',
   'train/lr',
   'grad/global_norm',
   'perf/tokens_per_second',
@@ -356,10 +360,6 @@ export class RunViewState {
         matchesRecord: false,
       };
     }
-  }
-
-  async exportCheckpoint(id: number, dir: string): Promise<{ dir: string; files: string[] }> {
-    return transport().call('checkpoints.export', { id, dir });
   }
 
   async resumeFrom(id: number, mode: 'cut' | 'fork'): Promise<number> {

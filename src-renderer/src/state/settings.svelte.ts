@@ -35,6 +35,11 @@ export function pendingFolder(info: DataFolderInfo): string | null {
   return overrideOf(info) === null || info.chosen !== null ? info.next : null;
 }
 
+/** Whether a problem's field is one of the settings just changed. */
+function isSettingField(field: string, changed: readonly string[]): boolean {
+  return changed.includes(field);
+}
+
 export class SettingsState {
   settings = $state<SettingsInfo | null>(null);
   system = $state<SystemInfo | null>(null);
@@ -80,12 +85,23 @@ export class SettingsState {
     }
   }
 
+  /** Why the last value given for a setting was refused, shown at its input until the next change. */
+  fieldErrors = $state<Partial<Record<keyof Settings, string>>>({});
+
   async update(changes: Partial<Settings>): Promise<void> {
     this.saving = true;
+    const fields = Object.keys(changes) as (keyof Settings)[];
+    for (const field of fields) delete this.fieldErrors[field];
     try {
       this.settings = await transport().call('settings.update', changes);
       this.error = null;
     } catch (err) {
+      const refused =
+        err instanceof ApiError ? err.problems.filter((p) => isSettingField(p.field, fields)) : [];
+      if (refused.length > 0) {
+        for (const p of refused) this.fieldErrors[p.field as keyof Settings] = p.message;
+        return;
+      }
       this.error = messageOf(err);
     } finally {
       this.saving = false;

@@ -123,3 +123,43 @@ describe('the data folder in settings', () => {
     expect(overrideOf(folder({ source: 'chosen' }))).toBeNull();
   });
 });
+
+describe('a refused setting', () => {
+  it('keeps the message at its field, not in a banner, and a good value clears it', async () => {
+    let accept = false;
+    install({
+      'settings.update': (changes) => {
+        if (!accept)
+          throw new ApiError(
+            'invalid-input',
+            'Invalid input for settings.update: maxConcurrentRuns: must be ≥ 1',
+            [{ field: 'maxConcurrentRuns', message: 'must be ≥ 1' }],
+          );
+        return { ...settingsInfo, ...changes };
+      },
+    });
+    const state = new SettingsState();
+    await state.load();
+    await state.update({ maxConcurrentRuns: 0 });
+    expect(state.fieldErrors).toEqual({ maxConcurrentRuns: 'must be ≥ 1' });
+    expect(state.error).toBeNull();
+    expect(state.settings?.maxConcurrentRuns).toBe(2);
+    accept = true;
+    await state.update({ maxConcurrentRuns: 3 });
+    expect(state.fieldErrors).toEqual({});
+    expect(state.settings?.maxConcurrentRuns).toBe(3);
+  });
+
+  it('shows a failure that names no setting in the banner', async () => {
+    install({
+      'settings.update': () => {
+        throw new ApiError('failed', 'The database is read-only.');
+      },
+    });
+    const state = new SettingsState();
+    await state.load();
+    await state.update({ defaultBackend: 'ts' });
+    expect(state.error).toBe('The database is read-only.');
+    expect(state.fieldErrors).toEqual({});
+  });
+});

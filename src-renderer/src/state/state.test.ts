@@ -323,18 +323,20 @@ describe('playground', () => {
     await p.generate();
     const id = p.panes[0].generationId ?? '';
     expect(t.calls[0].input).toMatchObject({ checkpointId: 4, prompt: 'Chapter 1' });
-    const event = (text: string, done: boolean): StudioEvent => ({
+    // Each message carries the text since the last one and the count so far, as the worker sends.
+    const event = (text: string, tokensSoFar: number, done: boolean): StudioEvent => ({
       type: 'generation',
       generationId: id,
       text,
-      tokens: text.length,
+      tokens: tokensSoFar,
       done,
       cancelled: false,
       error: null,
     });
-    p.handle(event('Once', false));
-    p.handle(event(' upon', true));
-    p.handle({ ...event('ignored', false), generationId: 'someone-else' } as StudioEvent);
+    p.handle(event('Once', 4, false));
+    expect(p.panes[0].tokens).toBe(4);
+    p.handle(event(' upon', 9, true));
+    p.handle({ ...event('ignored', 99, false), generationId: 'someone-else' } as StudioEvent);
     expect(p.panes[0]).toMatchObject({ text: 'Once upon', tokens: 9, running: false, error: null });
   });
 
