@@ -6,6 +6,7 @@
 import { availableParallelism, freemem } from 'node:os';
 import { dispatch, StudioError } from '../api';
 import type { StudioEvent, StudioHandlers } from '../api';
+import { torchProgramPath } from '../../src-worker/torch-launch/program';
 import { ensureDataDir } from './data-dir';
 import type { DataDirLayout, DataDirResolution } from './data-dir';
 import { OneShotWorkers } from './one-shot-workers';
@@ -33,6 +34,8 @@ export interface StudioOptions {
   freeMemory?: () => number; // for the memory check (default: os.freemem)
   /** How dataDir was decided and where a new choice is saved; without it the folder cannot be changed. */
   dataFolder?: Omit<DataDirResolution, 'dataDir'>;
+  /** The PyTorch engine program (default: the app's cllm_torch.py). */
+  torchProgram?: string;
   /** better-sqlite3's native addon for the database, instead of node_modules' (Node's build). */
   nativeBinding?: string;
 }
@@ -64,6 +67,9 @@ export class Studio {
       maxConcurrent: () => store.settings.get().maxConcurrentRuns,
       emit: (event) => this.emit(event),
       onGeneration: (client, event) => generations.route(client, event),
+      python: () => store.settings.get().pythonPath,
+      torchProgram: options.torchProgram ?? torchProgramPath(),
+      cores: options.cores ?? availableParallelism(),
     });
     const ctx: StudioContext = {
       store,
