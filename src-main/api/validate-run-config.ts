@@ -10,6 +10,7 @@ import { replicaBytes } from '../../src-worker/parallel/replica-memory';
 import { validateTrainConfig } from '../../src-worker/train/validate';
 import { engineProblems } from './engine-rules';
 import type { FieldProblem } from './errors';
+import { sectionProblems } from './section-checks';
 import { runConfigSchema } from './schemas';
 import type { RunConfig } from './schemas';
 import type { Estimate } from './types';
@@ -31,12 +32,13 @@ const MiB = 1024 * 1024;
 export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunConfigCheck {
   const parsed = runConfigSchema.safeParse(input);
   if (!parsed.success) {
+    const shapeProblems = parsed.error.issues.map((issue) => ({
+      field: issue.path.map(String).join('.') || '(config)',
+      message: issue.message,
+    }));
     return {
       config: null,
-      problems: parsed.error.issues.map((issue) => ({
-        field: issue.path.map(String).join('.') || '(config)',
-        message: issue.message,
-      })),
+      problems: [...shapeProblems, ...sectionProblems(input, shapeProblems)],
       estimate: null,
     };
   }

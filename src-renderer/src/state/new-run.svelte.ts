@@ -4,6 +4,8 @@
 
 import type { Estimate, FieldProblem, RunConfig, RunDetail } from '../../../src-main/api';
 import { formatDuration } from '../lib/format';
+import { runConfigWarnings } from '../lib/run-config-warnings';
+import type { ConfigWarning } from '../lib/run-config-warnings';
 import { ApiError, messageOf } from '../transport/api-error';
 import { transport } from './api';
 
@@ -137,6 +139,8 @@ export class NewRunState {
   submitting = $state(false);
   submitError = $state<string | null>(null);
   startNow = $state(true);
+  /** The person typed a name: it stays when the dataset or preset changes (until then it follows them). */
+  nameEdited = $state(false);
   /** Measured runs the time per step is scaled from, and this machine's cores. */
   references = $state<SpeedReference[]>([]);
   cores = $state(1);
@@ -149,6 +153,17 @@ export class NewRunState {
     if (this.estimate === null || this.config === null) return null;
     if (this.measuring) return { known: false, reason: 'Reading the speed of the runs here…' };
     return estimateStepTime(this.config, this.estimate.parameters, this.references, this.cores);
+  }
+
+  /** Legal values that are almost surely wrong; shown beside their fields, never blocking. */
+  get warnings(): ConfigWarning[] {
+    if (this.config === null) return [];
+    const time = this.stepTime;
+    return runConfigWarnings(this.config, {
+      totalSeconds: time?.known === true ? time.totalSeconds : null,
+      valTokens: this.estimate?.valTokens ?? null,
+      trainTokens: this.estimate?.trainTokens ?? null,
+    });
   }
 
   /** Fields with a problem (several messages for one field count once). */
@@ -168,6 +183,7 @@ export class NewRunState {
     this.loadError = null;
     this.submitError = null;
     this.problems = {};
+    this.nameEdited = false;
     try {
       const t = transport();
       if (fromRunId !== null) {
@@ -176,6 +192,7 @@ export class NewRunState {
           throw new Error(`Run "${run.name}" was started from a terminal and has no studio config to copy.`);
         this.config = { ...run.config, name: `${run.config.name} (copy)` };
         this.preset = 'custom';
+        this.nameEdited = true; // the copy's name says whose copy it is, whatever it trains on
       } else if (datasetId !== null) {
         this.config = await t.call('runs.defaults', { datasetId, preset: 'tiny' });
         this.preset = 'tiny';
@@ -195,11 +212,24 @@ export class NewRunState {
   async applyDefaults(datasetId: number, preset: 'tiny' | 'small'): Promise<void> {
     if (this.config === null) return;
     const defaults = await transport().call('runs.defaults', { datasetId, preset });
-    this.config = {
-      ...defaults,
-      name: this.config.name.startsWith(defaults.name.split(' · ')[0]) ? defaults.name : this.config.name,
-    };
+    this.config = { ...defaults, name: this.nameEdited ? this.config.name : defaults.name };
     this.preset = preset;
+    this.validateNow();
+  }
+
+  /**
+   * Another dataset: a preset's shape and batch come from its defaults again (they depend on its
+   * size); a custom config keeps its values. The name follows the dataset until it is edited.
+   */
+  async chooseDataset(datasetId: number): Promise<void> {
+    if (this.config === null) return;
+    if (this.preset !== 'custom') return this.applyDefaults(datasetId, this.preset);
+    this.config.datasetId = datasetId;
+    if (!this.nameEdited) {
+      const defaults = await transport().call('runs.defaults', { datasetId, preset: 'tiny' });
+      if (this.config !== null && !this.nameEdited)
+        this.config.name = defaults.name.replace(/ · tiny$/, ' · custom');
+    }
     this.validateNow();
   }
 
@@ -271,7 +301,7 @@ export class NewRunState {
 
   private refused(): null {
     const n = this.problemCount;
-    this.submitError = `The run was not created: ${n} field${n === 1 ? ' needs' : 's need'} attention.`;
+    this.submitError = `The run was not created: ${n} field${n === 1 ? ' needs' : 's need'} attention, each marked in the form.`;
     return null;
   }
 

@@ -246,7 +246,9 @@ describe('the form’s status', () => {
     expect(await form.submit()).toBeNull();
     expect(form.status).toBe('problems');
     expect(form.problemCount).toBe(3);
-    expect(form.submitError).toBe('The run was not created: 3 fields need attention.');
+    expect(form.submitError).toBe(
+      'The run was not created: 3 fields need attention, each marked in the form.',
+    );
     expect(form.estimate).toBeNull(); // the estimate describes the config refused, too
     vi.advanceTimersByTime(1000);
     expect(t.calls.map((c) => c.method)).toEqual(['runs.validate']); // once, and nothing created
@@ -257,5 +259,58 @@ describe('the form’s status', () => {
     expect(form.status).toBe('checking');
     await vi.waitFor(() => expect(form.status).toBe('problems'));
     expect(form.problemCount).toBe(1);
+  });
+});
+
+describe('the default name', () => {
+  const named = (datasetId: number): RunConfig =>
+    tinyPreset({ datasetId, name: `${datasetId === 1 ? 'Sample corpus' : 'Poems'} · tiny` });
+  const transportFor = () =>
+    fakeTransport({
+      'runs.defaults': (input) => named(input.datasetId),
+      'runs.validate': () => ({ ok: true, problems: [], estimate: null }),
+      'system.info': () => {
+        throw new Error('not needed');
+      },
+    });
+
+  it('follows the dataset until the person edits it', async () => {
+    setTransport(transportFor());
+    const form = new NewRunState();
+    await form.begin(1, null);
+    await form.chooseDataset(2);
+    expect(form.config?.name).toBe('Poems · tiny');
+    form.preset = 'custom';
+    await form.chooseDataset(1);
+    expect(form.config?.name).toBe('Sample corpus · custom');
+    expect(form.config?.datasetId).toBe(1);
+
+    form.nameEdited = true; // the name input's oninput
+    if (form.config !== null) form.config.name = 'my run';
+    await form.chooseDataset(2);
+    expect(form.config?.name).toBe('my run');
+    form.preset = 'tiny';
+    await form.applyDefaults(2, 'small');
+    expect(form.config?.name).toBe('my run');
+  });
+
+  it('a duplicate keeps its “(copy)” name and the run’s settings', async () => {
+    const original = tinyPreset({ name: 'lr sweep', threads: 1 });
+    original.train.schedule.lr = 3e-4;
+    const t = fakeTransport({
+      'runs.get': () => ({ ...runSummary(7), config: original }) as never,
+      'runs.validate': () => ({ ok: true, problems: [], estimate: null }),
+    });
+    setTransport(t);
+    const form = new NewRunState();
+    await form.begin(null, 7);
+    expect(form.config).toEqual({ ...original, name: 'lr sweep (copy)' });
+    expect(form.preset).toBe('custom');
+    expect(form.nameEdited).toBe(true);
+    // Nothing is created until the form is submitted.
+    expect(t.calls.map((c) => c.method).filter((m) => m.startsWith('runs.') && m !== 'runs.list')).toEqual([
+      'runs.get',
+      'runs.validate',
+    ]);
   });
 });
