@@ -2,7 +2,7 @@
 // message, the parameter and memory estimate), a time-per-step estimate scaled from a run measured
 // on this machine, and create (+ start).
 
-import type { Estimate, FieldProblem, RunConfig, RunDetail } from '../../../src-main/api';
+import type { Estimate, FieldProblem, RunConfig, RunDetail, TorchEngineInfo } from '../../../src-main/api';
 import { formatDuration } from '../lib/format';
 import { runConfigWarnings } from '../lib/run-config-warnings';
 import type { ConfigWarning } from '../lib/run-config-warnings';
@@ -64,6 +64,9 @@ export function estimateStepTime(
   references: readonly SpeedReference[],
   cores: number,
 ): StepTimeEstimate {
+  if (config.engine === 'pytorch') {
+    return { known: false, reason: 'Measured by the PyTorch engine once the run has taken its first steps.' };
+  }
   const candidates = references.filter((r) => r.backend === config.backend);
   if (candidates.length === 0) {
     return {
@@ -145,6 +148,11 @@ export class NewRunState {
   references = $state<SpeedReference[]>([]);
   cores = $state(1);
   measuring = $state(false);
+  /** The PyTorch engine's environment check (asked when the engine is chosen), or null before it. */
+  torch = $state<TorchEngineInfo | null>(null);
+  checkingTorch = $state(false);
+  /** The threads a builtin config had, given back when the engine goes from pytorch to builtin. */
+  private builtinThreads: number | undefined = undefined;
   private validateTimer: ReturnType<typeof setTimeout> | null = null;
   private validation = 0;
 
@@ -193,6 +201,7 @@ export class NewRunState {
         this.config = { ...run.config, name: `${run.config.name} (copy)` };
         this.preset = 'custom';
         this.nameEdited = true; // the copy's name says whose copy it is, whatever it trains on
+        if (this.config.engine === 'pytorch') void this.checkTorch(false);
       } else if (datasetId !== null) {
         this.config = await t.call('runs.defaults', { datasetId, preset: 'tiny' });
         this.preset = 'tiny';
@@ -231,6 +240,45 @@ export class NewRunState {
         this.config.name = defaults.name.replace(/ · tiny$/, ' · custom');
     }
     this.validateNow();
+  }
+
+  /**
+   * The engine: each keeps only its own settings (threads for builtin; device and processes for
+   * pytorch), so the config never carries a setting its engine would refuse.
+   */
+  chooseEngine(engine: 'builtin' | 'pytorch'): void {
+    const config = this.config;
+    if (config === null || (config.engine ?? 'builtin') === engine) return;
+    if (engine === 'pytorch') {
+      this.builtinThreads = config.threads;
+      delete config.threads;
+      config.engine = 'pytorch';
+      config.device = 'auto';
+      void this.checkTorch(false);
+    } else {
+      delete config.engine;
+      delete config.device;
+      delete config.processes;
+      config.threads = this.builtinThreads;
+    }
+    this.validateNow();
+  }
+
+  /** Asks the studio whether Python with torch is there (fresh: again, after installing it). */
+  async checkTorch(fresh: boolean): Promise<void> {
+    this.checkingTorch = true;
+    try {
+      this.torch = await transport().call('engines.pytorch', { fresh });
+    } catch (err) {
+      this.torch = {
+        available: false,
+        python: '',
+        summary: messageOf(err),
+        devices: { cuda: [], mps: false },
+      };
+    } finally {
+      this.checkingTorch = false;
+    }
   }
 
   /** Called after every edit: checks the config a moment after the typing stops. */
@@ -345,6 +393,7 @@ export class NewRunState {
       }),
     ]);
     const config = detail.config;
+    if (config?.engine === 'pytorch') return null; // the estimate scales the builtin engine's speed
     const stepMs = median(
       (series[0]?.points ?? []).map((p) => p.value).filter((v): v is number => v !== null && v > 0),
     );

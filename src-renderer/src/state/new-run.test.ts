@@ -314,3 +314,44 @@ describe('the default name', () => {
     ]);
   });
 });
+
+describe('the engine on the Compute card', () => {
+  it('keeps only the chosen engine’s settings and shows the environment check', async () => {
+    const t = fakeTransport({
+      'runs.validate': () => ({ ok: true, problems: [], estimate: null }),
+      'engines.pytorch': () => ({
+        available: false,
+        python: 'python3',
+        summary: 'not found: there is no Python interpreter "python3"; install python3 and PyTorch …',
+        devices: { cuda: [], mps: false },
+      }),
+    });
+    setTransport(t);
+    const form = new NewRunState();
+    form.config = { ...tinyPreset(), threads: 2 };
+
+    form.chooseEngine('pytorch');
+    expect(form.config).toMatchObject({ engine: 'pytorch', device: 'auto' });
+    expect(form.config.threads).toBeUndefined();
+    await vi.waitFor(() => expect(form.torch?.summary).toMatch(/^not found: .*install python3 and PyTorch/));
+    expect(form.stepTime).toBeNull(); // no estimate yet; with one, the PyTorch engine measures it
+
+    form.chooseEngine('builtin');
+    expect(form.config.engine).toBeUndefined();
+    expect(form.config.device).toBeUndefined();
+    expect(form.config.threads).toBe(2);
+  });
+
+  it('does not scale a PyTorch run’s step time from the builtin engine’s speed', () => {
+    const estimate = estimateStepTime(
+      { ...tinyPreset(), engine: 'pytorch' },
+      TINY_PARAMETERS,
+      [reference()],
+      2,
+    );
+    expect(estimate).toEqual({
+      known: false,
+      reason: 'Measured by the PyTorch engine once the run has taken its first steps.',
+    });
+  });
+});
