@@ -33,12 +33,22 @@ export default tseslint.config(
     rules: {
       // State lives in $state fields; the Sets and URLSearchParams here are local temporaries.
       'svelte/prefer-svelte-reactivity': 'off',
-      'no-restricted-imports': [
+      // The renderer depends on the API contract's types and nothing else of ours.
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             { regex: '^electron(/|$)', message: 'The renderer reaches Electron only through window.studio.' },
             { regex: '^node:', message: 'The renderer runs in a browser page: no Node modules.' },
+            {
+              regex: '(^|/)(src-main/(?!api(/|$))|src-worker/)',
+              message: 'The renderer imports only from src-main/api (the contract).',
+            },
+            {
+              regex: '(^|/)src-main/api(/|$)',
+              allowTypeImports: true,
+              message: 'The renderer imports only types from src-main/api; values stay on the main side.',
+            },
           ],
         },
       ],

@@ -1,6 +1,8 @@
 // The typed messages between the studio's main process and an engine worker (worker_threads):
 // commands in, events out. Plain data only (structured-clone safe), discriminated by `type`.
 
+import type { ExportResult } from './checkpoint/export';
+import type { CheckpointExport } from './checkpoint/export-checkpoint';
 import type { CorpusStats } from './data/corpus';
 import type { TokenizerKind } from './data/tokenizer';
 import type { TokenizerSpec } from './data/train-tokenizer';
@@ -76,6 +78,12 @@ export interface ImportDatasetCommand {
   outDir: string;
 }
 
+/** Exports a checkpoint as a Hugging Face folder (reading and converting it is engine work). */
+export interface ExportCheckpointCommand extends CheckpointExport {
+  type: 'export-checkpoint';
+  requestId: number;
+}
+
 export type WorkerCommand =
   | TrainCommand
   | { type: 'pause'; requestId: number }
@@ -83,7 +91,8 @@ export type WorkerCommand =
   | { type: 'stop'; requestId: number }
   | GenerateCommand
   | { type: 'cancel-generation'; requestId: number; generationRequestId: number }
-  | ImportDatasetCommand;
+  | ImportDatasetCommand
+  | ExportCheckpointCommand;
 
 // ---------------------------------------------------------------------------------------------
 // Events (worker → main)
@@ -165,6 +174,7 @@ export type WorkerEvent =
     }
   | { type: 'dataset-progress'; requestId: number; phase: DatasetImportPhase }
   | { type: 'dataset-imported'; requestId: number; dataset: ImportedDataset }
+  | { type: 'checkpoint-exported'; requestId: number; result: ExportResult }
   | { type: 'heartbeat'; step: number | null }
   /** fatal: the worker's session is over (a training run failed); else only the request failed. */
   | { type: 'error'; requestId: number | null; fatal: boolean; error: SerializedError }

@@ -6,6 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
+import { exportCheckpoint } from './checkpoint/export-checkpoint';
 import { importCorpus } from './data/corpus';
 import type { Tokenizer } from './data/tokenizer';
 import { tokenizerFromJSON } from './data/tokenizer-json';
@@ -459,6 +460,12 @@ function main(): void {
         return;
       case 'import-dataset':
         oneShot(() => importDataset(cmd, out), cmd.requestId);
+        return;
+      case 'export-checkpoint':
+        oneShot(async () => {
+          const result = await exportCheckpoint(cmd);
+          out.post({ type: 'checkpoint-exported', requestId: cmd.requestId, result });
+        }, cmd.requestId);
         return;
       default:
         unreachable(cmd, 'worker command');

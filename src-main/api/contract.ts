@@ -3,7 +3,7 @@
 // calls `dispatch`, which validates the payload before any handler runs.
 
 import { z } from 'zod';
-import { StudioError } from './errors';
+import { parseInput, StudioError } from './errors';
 import {
   finite,
   id,
@@ -251,18 +251,7 @@ export async function dispatch(handlers: StudioHandlers, method: string, payload
   if (!isMethodName(method)) {
     throw new StudioError('unknown-method', `There is no API method "${method}".`);
   }
-  const parsed = methods[method].input.safeParse(payload ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => ({
-      field: issue.path.map(String).join('.') || '(input)',
-      message: issue.message,
-    }));
-    throw new StudioError(
-      'invalid-input',
-      `Invalid input for ${method}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
-      problems,
-    );
-  }
+  const input = parseInput(methods[method].input, payload, method);
   const handler = handlers[method] as (input: unknown) => Promise<unknown>;
-  return handler(parsed.data);
+  return handler(input);
 }

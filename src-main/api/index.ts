@@ -6,3 +6,4 @@ export * from './errors';
 export * from './schemas';
 export * from './types';
 export * from './validate-run-config';
+export * from './transport';

@@ -9,6 +9,7 @@ import { engineMemory, parameterCount } from '../../src-worker/model/layout';
 import { replicaBytes } from '../../src-worker/parallel/replica-memory';
 import { validateTrainConfig } from '../../src-worker/train/validate';
 import { engineProblems } from './engine-rules';
+import { problemsOf } from './errors';
 import type { FieldProblem } from './errors';
 import { sectionProblems } from './section-checks';
 import { runConfigSchema } from './schemas';
@@ -32,10 +33,7 @@ const MiB = 1024 * 1024;
 export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunConfigCheck {
   const parsed = runConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const shapeProblems = parsed.error.issues.map((issue) => ({
-      field: issue.path.map(String).join('.') || '(config)',
-      message: issue.message,
-    }));
+    const shapeProblems = problemsOf(parsed.error, '(config)');
     return {
       config: null,
       problems: [...shapeProblems, ...sectionProblems(input, shapeProblems)],

@@ -3,10 +3,9 @@
 // both before any handler runs; errors keep their code and field problems across the bridge.
 
 import { describe, expect, it, vi } from 'vitest';
-import { METHOD_NAMES, StudioError } from '../api';
-import type { StudioHandlers } from '../api';
+import { dispatch, METHOD_NAMES, StudioError } from '../api';
+import type { IpcReply, StudioHandlers } from '../api';
 import { DIALOG_CHANNEL, methodChannel } from './bridge';
-import type { IpcReply } from './bridge';
 import { isTrustedSender, registerStudioIpc } from './ipc';
 import type { IpcRegistry, SenderInfo } from './ipc';
 import { METHOD_LIST } from './method-list';
@@ -54,7 +53,12 @@ function setup() {
     get: (target, key) => (target as unknown as Record<string | symbol, unknown>)[key] ?? (async () => null),
   });
   const refused = vi.fn();
-  const unregister = registerStudioIpc(ipc, { handlers, trusted, choosePath, onRefused: refused });
+  const unregister = registerStudioIpc(ipc, {
+    backend: { call: (method, payload) => dispatch(handlers, method, payload) },
+    trusted,
+    choosePath,
+    onRefused: refused,
+  });
   return { ipc, getRun, choosePath, refused, unregister };
 }
 

@@ -1,13 +1,12 @@
 // The one way the main process answers the renderer: `handle` registers an IPC handler that first
-// checks the sender (our window's top frame, showing our own page) and then validates the payload
-// with its zod schema, and always answers with an IpcReply. `registerStudioIpc` binds the whole API.
+// checks the sender (our window's top frame, showing our own page), then runs the call, and always
+// answers with an IpcReply. `registerStudioIpc` binds the whole API to the service's `call` — the
+// same validating dispatch (and closed guard) the web binding uses — plus the file dialog.
 
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { z } from 'zod';
-import { methods, StudioError } from '../api';
-import type { MethodName, StudioHandlers } from '../api';
+import { dialogRequestSchema, parseInput, serializeError } from '../api';
+import type { DialogPurpose, IpcReply, StudioBackend } from '../api';
 import { DIALOG_CHANNEL, methodChannel } from './bridge';
-import type { DialogPurpose, IpcReply, SerializedError } from './bridge';
 import { METHOD_LIST } from './method-list';
 
 /** The part of ipcMain this needs (a fake stands in for it in tests). */
@@ -52,59 +51,33 @@ export class IpcSenderError extends Error {
   override name = 'IpcSenderError';
 }
 
-function serialize(err: unknown): SerializedError {
-  if (err instanceof StudioError) return err.toJSON();
-  const message = err instanceof Error ? err.message : String(err);
-  return { name: err instanceof Error ? err.name : 'Error', code: 'failed', message, problems: [] };
-}
-
-/** Registers one validated, sender-checked handler on `channel`. */
-export function handle<S extends z.ZodType, R>(
+/** Registers one sender-checked handler on `channel`; `run` validates its own payload. */
+export function handle<R>(
   ipc: IpcRegistry,
   channel: string,
-  schema: S,
   trusted: TrustedSender,
-  handler: (input: z.output<S>) => Promise<R>,
+  run: (payload: unknown) => Promise<R>,
   onRefused: (channel: string, url: string | null) => void = () => {},
 ): void {
   ipc.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown): Promise<IpcReply<R>> => {
     const info = event as unknown as SenderInfo;
     if (!isTrustedSender(info, trusted)) {
       onRefused(channel, info.senderFrame?.url ?? null);
-      return {
-        ok: false,
-        error: serialize(
-          new IpcSenderError(`${channel} refused: the message did not come from the studio window.`),
-        ),
-      };
-    }
-    const parsed = schema.safeParse(payload ?? {});
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => ({
-        field: issue.path.map(String).join('.') || '(input)',
-        message: issue.message,
-      }));
-      const text = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-      return {
-        ok: false,
-        error: new StudioError('invalid-input', `Invalid input for ${channel}: ${text}`, problems).toJSON(),
-      };
+      const refusal = new IpcSenderError(
+        `${channel} refused: the message did not come from the studio window.`,
+      );
+      return { ok: false, error: serializeError(refusal) };
     }
     try {
-      return { ok: true, result: await handler(parsed.data) };
+      return { ok: true, result: await run(payload) };
     } catch (err) {
-      return { ok: false, error: serialize(err) };
+      return { ok: false, error: serializeError(err) };
     }
   });
 }
 
-export const dialogInputSchema = z.strictObject({
-  purpose: z.enum(['import-file', 'import-folder', 'export-folder', 'data-folder']),
-  defaultPath: z.string().max(4096).optional(),
-});
-
 export interface StudioIpcOptions {
-  handlers: StudioHandlers;
+  backend: Pick<StudioBackend, 'call'>;
   trusted: TrustedSender;
   choosePath: (purpose: DialogPurpose, defaultPath: string | undefined) => Promise<string | null>;
   onRefused?: (channel: string, url: string | null) => void;
@@ -112,22 +85,26 @@ export interface StudioIpcOptions {
 
 /** Binds every API method (one channel each) and the file dialog; returns the function that unbinds them. */
 export function registerStudioIpc(ipc: IpcRegistry, opts: StudioIpcOptions): () => void {
-  const channels: string[] = [];
-  const bind = <M extends MethodName>(method: M): void => {
-    const handler = opts.handlers[method] as (input: unknown) => Promise<unknown>;
-    handle(ipc, methodChannel(method), methods[method].input, opts.trusted, handler, opts.onRefused);
-    channels.push(methodChannel(method));
-  };
-  for (const method of METHOD_LIST) bind(method);
+  const channels = [...METHOD_LIST.map(methodChannel), DIALOG_CHANNEL];
+  for (const method of METHOD_LIST) {
+    handle(
+      ipc,
+      methodChannel(method),
+      opts.trusted,
+      (payload) => opts.backend.call(method, payload),
+      opts.onRefused,
+    );
+  }
   handle(
     ipc,
     DIALOG_CHANNEL,
-    dialogInputSchema,
     opts.trusted,
-    (i) => opts.choosePath(i.purpose, i.defaultPath),
+    async (payload) => {
+      const i = parseInput(dialogRequestSchema, payload, DIALOG_CHANNEL);
+      return opts.choosePath(i.purpose, i.defaultPath);
+    },
     opts.onRefused,
   );
-  channels.push(DIALOG_CHANNEL);
   return () => {
     for (const channel of channels) ipc.removeHandler(channel);
   };

@@ -6,14 +6,13 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StudioEvent } from '../api';
+import type { DialogPurpose, StudioEvent } from '../api';
 import { openResolved, resolveDataDir } from '../studio/data-dir';
 import { Studio } from '../studio/studio';
 import { CONTENT_SECURITY_POLICY } from '../web/server';
 import { ensureSampleDataset } from '../web/sample-dataset';
 import { typedCall } from '../web/serve';
 import { EVENT_CHANNEL } from './bridge';
-import type { DialogPurpose } from './bridge';
 import { originOf, registerStudioIpc } from './ipc';
 import { sqliteBindingPath } from './native-binding';
 
@@ -201,7 +200,7 @@ if (!app.requestSingleInstanceLock()) {
     }
     const s = studio;
     registerStudioIpc(ipcMain, {
-      handlers: s.handlers,
+      backend: s,
       trusted: { webContentsId: () => win?.webContents.id ?? null, origins: trustedOrigins },
       choosePath,
       onRefused: (channel, url) => console.warn(`IPC ${channel} refused from ${url ?? 'a closed frame'}`),

@@ -3,9 +3,8 @@
 
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcRendererEvent } from 'electron';
-import type { MethodName, StudioEvent } from '../api';
+import type { BridgeMethods, DialogPurpose, IpcReply, MethodName, StudioBridge, StudioEvent } from '../api';
 import { DIALOG_CHANNEL, EVENT_CHANNEL, methodChannel } from './bridge';
-import type { BridgeMethods, DialogPurpose, IpcReply, StudioBridge } from './bridge';
 import { METHOD_LIST } from './method-list';
 
 function invoker(method: MethodName): (input: unknown) => Promise<unknown> {

@@ -2,7 +2,9 @@
 // itself when its job is done; the pool remembers the ones still running so closing ends them all.
 
 import type { WorkerEvent } from '../../src-worker/protocol';
+import { StudioError } from '../api';
 import { WorkerClient } from './worker-client';
+import type { CommandInput } from './worker-client';
 
 export interface OneShotOptions {
   /** The bundled engine worker, out/engine/worker.js. */
@@ -28,6 +30,27 @@ export class OneShotWorkers {
     });
     this.running.add(client);
     return client;
+  }
+
+  /**
+   * Sends one command to a fresh worker and resolves with its answer, the event of type `answer`;
+   * the worker's error for it becomes a `failed` StudioError. `onEvent` sees every event on the way.
+   */
+  async request<T extends WorkerEvent['type']>(
+    command: CommandInput,
+    answer: T,
+    what: string,
+    onEvent: (event: WorkerEvent) => void = () => undefined,
+  ): Promise<Extract<WorkerEvent, { type: T }>> {
+    const client = this.start(onEvent);
+    const requestId = client.send(command);
+    const reply = await client.waitFor(
+      (e) => (e.type === answer || e.type === 'error') && 'requestId' in e && e.requestId === requestId,
+      null,
+      what,
+    );
+    if (reply.type === 'error') throw new StudioError('failed', reply.error.message);
+    return reply as Extract<WorkerEvent, { type: T }>;
   }
 
   async terminateAll(): Promise<void> {

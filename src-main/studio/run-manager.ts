@@ -475,6 +475,7 @@ export class RunManager {
         return;
       case 'dataset-progress':
       case 'dataset-imported':
+      case 'checkpoint-exported':
         throw new Error(`a training worker sent ${event.type}`);
       default:
         unreachable(event, 'worker event');

@@ -5,6 +5,8 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetInfo, RunConfig, RunDetail, RunSummary, ValidationReport } from '../api';
 import { METHOD_NAMES, StudioError } from '../api';
+import { methodChannel } from '../electron/bridge';
+import { registerStudioIpc } from '../electron/ipc';
 import type { Studio } from './studio';
 import { microConfig, openStudio, tempDir, writeCorpus } from './test-support/fixtures';
 
@@ -141,5 +143,33 @@ describe('the API guard', () => {
     await studio.call('runs.delete', { id: source.id });
     expect(await studio.call('runs.list', {})).toEqual([]);
     expect(await studio.call('tags.list', {})).toEqual([]);
+  });
+});
+
+describe('a closed studio', () => {
+  it('refuses every call, whichever binding carries it, instead of touching a closed database', async () => {
+    const closed = await openStudio(`${dir.path}/closed`);
+    await closed.close();
+    const ipc = new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>();
+    registerStudioIpc(
+      {
+        handle: (channel, listener) =>
+          ipc.set(channel, listener as (event: unknown, payload: unknown) => Promise<unknown>),
+        removeHandler: () => undefined,
+      },
+      {
+        backend: closed,
+        trusted: { webContentsId: () => 1, origins: ['app://studio'] },
+        choosePath: async () => null,
+      },
+    );
+    const fromStudio = { sender: { id: 1 }, senderFrame: { url: 'app://studio/index.html', parent: null } };
+    for (const method of ['runs.list', 'settings.get'] as const) {
+      await expect(closed.call(method, {})).rejects.toMatchObject({ code: 'conflict' });
+      expect(await ipc.get(methodChannel(method))?.(fromStudio, {})).toMatchObject({
+        ok: false,
+        error: { code: 'conflict', message: 'The studio is closed.' },
+      });
+    }
   });
 });

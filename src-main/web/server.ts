@@ -9,17 +9,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { StudioError } from '../api';
-import type { StudioErrorCode, StudioEvent } from '../api';
+import { serializeError, StudioError } from '../api';
+import type { StudioBackend, StudioErrorCode } from '../api';
 import { acceptWebSocket, CLOSE_CODE } from './websocket';
 import type { WebSocketConnection } from './websocket';
-
-/** What the server exposes (the Studio service fits): validated calls and the event feed. */
-export interface StudioBackend {
-  /** Validates `payload` against the method's schema, then runs it; throws StudioError. */
-  call(method: string, payload: unknown): Promise<unknown>;
-  subscribe(listener: (event: StudioEvent) => void): () => void;
-}
 
 export interface WebServerOptions {
   backend: StudioBackend;
@@ -158,16 +151,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
-  if (err instanceof StudioError) {
-    sendJson(res, HTTP_STATUS_OF[err.code], { error: err.toJSON() });
-  } else if (err instanceof HttpError) {
-    sendJson(res, err.status, {
-      error: { name: err.name, code: 'failed', message: err.message, problems: [] },
-    });
-  } else {
-    const message = err instanceof Error ? err.message : String(err);
-    sendJson(res, 500, { error: { name: 'Error', code: 'failed', message, problems: [] } });
-  }
+  const status =
+    err instanceof StudioError ? HTTP_STATUS_OF[err.code] : err instanceof HttpError ? err.status : 500;
+  sendJson(res, status, { error: serializeError(err) });
 }
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {

@@ -3,10 +3,7 @@
 
 import { unlink } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { exportHuggingFaceFolder } from '../../../src-worker/checkpoint/export';
-import type { TensorData } from '../../../src-worker/checkpoint/format';
-import { readCheckpoint, verifyCheckpoint } from '../../../src-worker/checkpoint/read';
-import { storedRunOf } from '../../../src-worker/train/checkpointing';
+import { verifyCheckpoint } from '../../../src-worker/checkpoint/read';
 import { readPins, setPinned } from '../../../src-worker/train/pins';
 import { StudioError } from '../../api';
 import type { ValidInput, VerifyReport } from '../../api';
@@ -69,42 +66,23 @@ async function exportCheckpoint(
       `The checkpoint of step ${c.step} holds NaN or infinite weights; export an earlier one.`,
     );
   }
-  const ckpt = await readCheckpoint(c.path);
-  const h = ckpt.header;
-  const { spec } = storedRunOf(ckpt, c.path);
-  const tensors = new Map<string, TensorData>();
-  for (const [name, t] of ckpt.tensors)
-    if (name.startsWith('param/')) tensors.set(name.slice('param/'.length), t);
-  const finalMetrics: Record<string, number> = {};
-  if (c.valLoss !== null) {
-    finalMetrics['validation loss'] = c.valLoss;
-    finalMetrics['validation perplexity'] = Math.exp(c.valLoss);
-  }
-  if (h.bestMetric !== null) finalMetrics['best validation loss'] = h.bestMetric.value;
   const dataset = run.datasetId === null ? null : store.datasets.get(run.datasetId);
   const csv = (await exportMetrics(store.metrics, run.id, 'csv', null, c.step)).content ?? '';
-  const result = await exportHuggingFaceFolder(resolve(i.dir), {
-    modelConfig: h.modelConfig,
-    tensors,
-    tokenizerJson: h.tokenizer,
-    dtype: i.dtype ?? 'f32',
-    overwrite: i.overwrite === true,
-    metricsCsv: csv,
-    trainingSummary: {
+  // Reading the checkpoint and converting its weights is engine work: a worker does it.
+  const { result } = await ctx.workers.request(
+    {
+      type: 'export-checkpoint',
+      checkpoint: c.path,
+      outDir: resolve(i.dir),
+      dtype: i.dtype ?? 'f32',
+      overwrite: i.overwrite === true,
       runName: run.name,
-      appVersion: h.appVersion,
-      dataset: {
-        name: dataset?.name ?? (spec.data.kind === 'sample' ? 'built-in sample corpus' : spec.data.path),
-        tokens: dataset?.tokens ?? 0,
-      },
-      tokenizer: `${spec.tokenizer.kind}, ${h.modelConfig.vocabSize} tokens`,
-      steps: h.step,
-      epochs: h.epoch,
-      tokensSeen: h.tokensSeen,
-      finalMetrics,
-      finishedAt: h.createdAt,
+      ...(dataset === null ? {} : { dataset: { name: dataset.name, tokens: dataset.tokens } }),
+      metricsCsv: csv,
     },
-  });
+    'checkpoint-exported',
+    'export the checkpoint',
+  );
   return { dir: result.dir, files: result.files, modelBytes: result.modelBytes };
 }
 

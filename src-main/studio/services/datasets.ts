@@ -51,19 +51,15 @@ async function importDataset(ctx: StudioContext, i: ValidInput<'datasets.import'
     phase: 'failed' | 'reading' | 'tokenizer' | 'encoding' | 'writing',
     error: string | null = null,
   ): void => ctx.emit({ type: 'dataset-import', jobId, phase, dataset: null, error });
-  const client = ctx.workers.start((event) => {
-    if (event.type === 'dataset-progress') progress(event.phase);
-  });
-  const requestId = client.send({ type: 'import-dataset', source, tokenizer: i.tokenizer, outDir: dir });
   try {
-    const reply = await client.waitFor(
-      (e) => (e.type === 'dataset-imported' || e.type === 'error') && e.requestId === requestId,
-      null,
+    const { dataset: d } = await ctx.workers.request(
+      { type: 'import-dataset', source, tokenizer: i.tokenizer, outDir: dir },
+      'dataset-imported',
       'import the dataset',
+      (event) => {
+        if (event.type === 'dataset-progress') progress(event.phase);
+      },
     );
-    if (reply.type === 'error') throw new StudioError('failed', reply.error.message);
-    if (reply.type !== 'dataset-imported') throw new Error(`unexpected reply ${reply.type}`);
-    const d = reply.dataset;
     const id = ctx.store.datasets.insert({
       name: i.name ?? basename(source, extname(source)),
       sourcePath: source,

@@ -1,8 +1,7 @@
 // The transport inside the desktop app: the preload's `window.studio` bridge. IPC has no
 // connection to lose, so the connection is always up.
 
-import type { MethodInput, MethodName, MethodResult } from '../../../src-main/api';
-import type { IpcReply, StudioBridge } from '../../../src-main/electron/bridge';
+import type { IpcReply, MethodInput, MethodName, MethodResult, StudioBridge } from '../../../src-main/api';
 import { ApiError } from './api-error';
 import type { Transport } from './transport';
 

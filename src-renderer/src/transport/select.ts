@@ -1,7 +1,7 @@
 // Picks the transport once, at start-up: the preload's bridge inside the desktop app, otherwise
 // serve mode's HTTP + WebSocket with the token from the page's address. Nothing else knows which.
 
-import type { StudioBridge } from '../../../src-main/electron/bridge';
+import type { StudioBridge } from '../../../src-main/api';
 import { electronTransport } from './electron-transport';
 import type { Transport } from './transport';
 import { webTransport } from './web-transport';

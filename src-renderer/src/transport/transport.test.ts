@@ -3,8 +3,7 @@
 // Electron one unwraps the preload's replies.
 
 import { describe, expect, it, vi } from 'vitest';
-import type { StudioEvent } from '../../../src-main/api';
-import type { IpcReply, StudioBridge } from '../../../src-main/electron/bridge';
+import type { IpcReply, StudioBridge, StudioEvent } from '../../../src-main/api';
 import { ApiError } from './api-error';
 import { electronTransport } from './electron-transport';
 import { webTransport } from './web-transport';

@@ -1,8 +1,13 @@
 // The one seam between the UI and the studio: calls, events and the two ways of choosing files.
 // Chosen once at start-up (select.ts); state modules reach it only through state/api.ts.
 
-import type { MethodInput, MethodName, MethodResult, StudioEvent } from '../../../src-main/api';
-import type { DialogPurpose } from '../../../src-main/electron/bridge';
+import type {
+  DialogPurpose,
+  MethodInput,
+  MethodName,
+  MethodResult,
+  StudioEvent,
+} from '../../../src-main/api';
 
 export interface UploadFile {
   file: Blob;

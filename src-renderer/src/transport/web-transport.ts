@@ -1,8 +1,13 @@
 // The transport in serve mode: API calls as `POST /api/<method>` with the access token, events from
 // a WebSocket at `/events` that reconnects by itself, and dataset files uploaded to `/upload`.
 
-import type { MethodInput, MethodName, MethodResult, StudioEvent } from '../../../src-main/api';
-import type { SerializedError } from '../../../src-main/electron/bridge';
+import type {
+  MethodInput,
+  MethodName,
+  MethodResult,
+  SerializedError,
+  StudioEvent,
+} from '../../../src-main/api';
 import { ApiError } from './api-error';
 import type { Transport, UploadFile } from './transport';
 
