@@ -174,6 +174,57 @@ describe('crystalline train --engine pytorch across machines and after a kill', 
       expect(runs).toHaveLength(1); // recorded once, by node rank 0
     });
 
+    it('a checkpoint resumes across the engines both ways, and the CLI says so', () => {
+      const out = mkdtempSync(join(tmpdir(), 'cli-torch-cross-'));
+      const micro = ['--layers', '1', '--embd', '32', '--heads', '2', '--ctx', '16', '--batch', '4'];
+      const first = cli(
+        'train',
+        '--engine',
+        'pytorch',
+        '--python',
+        PYTHON,
+        '--sample',
+        ...micro,
+        '--steps',
+        '10',
+        '--out',
+        out,
+        '--no-record',
+      );
+      expect(first.status, first.stderr).toBe(0);
+      const onBuiltin = cli(
+        'train',
+        '--resume',
+        join(out, 'step-0000010.ckpt'),
+        '--engine',
+        'builtin',
+        '--steps',
+        '20',
+        '--out',
+        out,
+        '--no-record',
+      );
+      expect(onBuiltin.status, onBuiltin.stderr).toBe(0);
+      expect(onBuiltin.stderr).toContain('Continued from a pytorch checkpoint on builtin.');
+      const back = cli(
+        'train',
+        '--resume',
+        join(out, 'step-0000020.ckpt'),
+        '--engine',
+        'pytorch',
+        '--python',
+        PYTHON,
+        '--steps',
+        '30',
+        '--out',
+        out,
+        '--no-record',
+      );
+      expect(back.status, back.stderr).toBe(0);
+      expect(back.stderr).toContain('Continued from a builtin checkpoint on pytorch.');
+      expect(existsSync(join(out, 'step-0000030.ckpt'))).toBe(true);
+    });
+
     it('a CLI killed with SIGKILL leaves no Python process behind', async () => {
       const run = background([
         'train',
