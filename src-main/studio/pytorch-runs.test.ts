@@ -120,9 +120,39 @@ describe.skipIf(!hasPython)('PyTorch runs with a fake engine program', () => {
   });
 });
 
+describe('the PyTorch environment through the API', () => {
+  it.skipIf(!hasPython)('engines.pytorch reports what the Settings’ interpreter finds', async () => {
+    await open(FAKE);
+    expect(await studio.call('engines.pytorch', {})).toEqual({
+      available: true,
+      python: PYTHON,
+      summary: 'PyTorch 1.13.1 · CPU · gloo',
+      devices: { cuda: [], mps: false },
+    });
+  });
+
+  it('a Python interpreter that does not exist is refused, naming it', async () => {
+    studio = await openStudio(dir.path);
+    await expect(
+      studio.call('settings.update', { pythonPath: '/nonexistent/python3' }),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+      problems: [
+        {
+          field: 'pythonPath',
+          message: expect.stringContaining('there is no program "/nonexistent/python3"'),
+        },
+      ],
+    });
+    expect(((await studio.call('settings.get', {})) as { pythonPath: string }).pythonPath).not.toBe(
+      '/nonexistent/python3',
+    );
+  });
+});
+
 describe('PyTorch runs with the real engine program', () => {
   if (torchMissing !== null) it.skip(`are skipped: ${torchMissing}`, () => undefined);
-  else
+  else {
     it('a 2-process run completes with metrics and a checkpoint the studio registers', async () => {
       const dataset = await open(REAL);
       const runId = await startPytorch(dataset, 20, 2);
@@ -135,4 +165,24 @@ describe('PyTorch runs with the real engine program', () => {
       };
       expect(verified.ok).toBe(true);
     });
+
+    it('a builtin run continues on pytorch from its checkpoint, and its events say so', async () => {
+      const dataset = await open(REAL);
+      const run = (await studio.call('runs.create', { config: microConfig(dataset.id, 20) })) as RunDetail;
+      await studio.call('runs.start', { id: run.id });
+      await runReaches(studio, run.id, (r) => r.status === 'completed', 'completed on builtin', 60_000);
+      await studio.call('runs.resume', { id: run.id, steps: 30, engine: 'pytorch' });
+      const done = await runReaches(
+        studio,
+        run.id,
+        (r) => r.status === 'completed' && r.step === 30,
+        'completed on pytorch',
+        120_000,
+      );
+      expect(done.step).toBe(30);
+      const note = (await lifecycle(run.id)).find((e) => e.code === 'engine-changed');
+      expect(note?.message).toMatch(/^Continued from a builtin checkpoint on pytorch/);
+      expect(((await studio.call('runs.get', { id: run.id })) as RunDetail).config?.engine).toBe('pytorch');
+    });
+  }
 });

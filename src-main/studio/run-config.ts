@@ -121,6 +121,17 @@ export function applyEdits(config: RunConfig, edits: RunConfigEdits): RunConfig 
   return steps !== undefined && edits.train?.schedule === undefined ? withSteps(edited, steps) : edited;
 }
 
+/**
+ * The config on another engine: each engine keeps only its own settings (threads for builtin,
+ * device and processes for pytorch; a device chosen before is kept).
+ */
+export function onEngine(config: RunConfig, engine: 'builtin' | 'pytorch'): RunConfig {
+  const { threads: _threads, engine: _engine, device, processes, ...rest } = config;
+  return engine === 'pytorch'
+    ? { ...rest, engine, device: device ?? 'auto', ...(processes === undefined ? {} : { processes }) }
+    : rest;
+}
+
 /** The config with a new planned length (the schedule ends where the run does). */
 export function withSteps(config: RunConfig, steps: number): RunConfig {
   return {

@@ -55,6 +55,7 @@ export class Studio {
     const flushMs = options.flushMs ?? 200;
     const heartbeatMs = options.heartbeatMs ?? 1000;
     this.workers = new OneShotWorkers({ script: options.workerScript, flushMs, heartbeatMs });
+    const torchProgram = options.torchProgram ?? torchProgramPath();
     this.manager = new RunManager({
       store,
       workerScript: options.workerScript,
@@ -68,7 +69,7 @@ export class Studio {
       emit: (event) => this.emit(event),
       onGeneration: (client, event) => generations.route(client, event),
       python: () => store.settings.get().pythonPath,
-      torchProgram: options.torchProgram ?? torchProgramPath(),
+      torchProgram,
       cores: options.cores ?? availableParallelism(),
     });
     const ctx: StudioContext = {
@@ -88,7 +89,7 @@ export class Studio {
       ...checkpointHandlers(ctx),
       ...generations.handlers,
       ...settingsHandlers(ctx, options.dataFolder),
-      ...engineHandlers(ctx),
+      ...engineHandlers(ctx, torchProgram),
     };
   }
 
