@@ -166,6 +166,20 @@ describe('PyTorch runs with the real engine program', () => {
       expect(verified.ok).toBe(true);
     });
 
+    it('pause, resume and stop reach both ranks; the stop writes a checkpoint', async () => {
+      const dataset = await open(REAL);
+      const runId = await startPytorch(dataset, 100_000, 2);
+      await progressReaches(studio, runId, 5, 120_000);
+      await studio.call('runs.pause', { id: runId });
+      await runReaches(studio, runId, (r) => r.status === 'paused', 'paused');
+      await studio.call('runs.resume', { id: runId });
+      await runReaches(studio, runId, (r) => r.status === 'running', 'running again');
+      await studio.call('runs.stop', { id: runId });
+      const stopped = await runReaches(studio, runId, (r) => r.status === 'stopped', 'stopped', 60_000);
+      const checkpoints = (await studio.call('checkpoints.list', { runId })) as CheckpointInfo[];
+      expect(checkpoints.map((c) => c.step)).toContain(stopped.step);
+    });
+
     it('a builtin run continues on pytorch from its checkpoint, and its events say so', async () => {
       const dataset = await open(REAL);
       const run = (await studio.call('runs.create', { config: microConfig(dataset.id, 20) })) as RunDetail;
