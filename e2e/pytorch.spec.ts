@@ -19,7 +19,7 @@ test('a PyTorch run from the form trains on 2 processes, pauses, resumes and sto
   studio,
 }) => {
   test.skip(torchMissing, `${PYTHON} cannot import torch and numpy (install python3-torch)`);
-  test.setTimeout(180_000);
+  test.setTimeout(360_000);
   const before = await api('settings.get', {});
   await api('settings.update', { pythonPath: PYTHON });
   try {
@@ -63,7 +63,7 @@ test('a PyTorch run from the form trains on 2 processes, pauses, resumes and sto
     await snap(page, 'run-pytorch');
 
     await page.getByRole('button', { name: 'Stop' }).click();
-    await expect(page.locator('.badge')).toHaveText('stopped', { timeout: 60_000 });
+    await expect(page.locator('.badge')).toHaveText('stopped', { timeout: 120_000 });
     await expect(page.locator('[data-checkpoint-step]').first()).toBeVisible();
   } finally {
     await api('settings.update', { pythonPath: before.pythonPath });
