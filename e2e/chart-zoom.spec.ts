@@ -50,7 +50,7 @@ test('Ctrl + wheel over one chart zooms all of them around the cursor', async ({
   // The cursor stood past the middle, so the range kept more of the right-hand side.
   expect(zoomed.min - whole.min).toBeGreaterThan(whole.max - zoomed.max);
   await expect.poll(() => range(loss)).toEqual(zoomed); // linked: the same range on every chart
-  await expect(page.getByRole('button', { name: 'Reset zoom' })).toHaveCount(8);
+  await expect(page.getByRole('button', { name: 'Reset zoom' })).toHaveCount(9); // one per chart
 
   // Ctrl + wheel down zooms out again, and no further than the whole run.
   await page.keyboard.down('Control');

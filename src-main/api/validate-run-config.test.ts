@@ -318,3 +318,37 @@ describe('engine settings', () => {
     expect(check.config).toMatchObject({ engine: 'pytorch', device: 'cpu', processes: 2 });
   });
 });
+
+describe('every problem at once', () => {
+  it('reports the model and training values beside a shape problem elsewhere', () => {
+    const c = config();
+    c.name = '';
+    c.samples = { ...c.samples!, prompt: '' };
+    c.model.nEmbd = 10_000;
+    c.train.schedule.lr = -0.5;
+    const fields = validateRunConfig(c, ctx).problems.map((p) => p.field);
+    expect(fields).toEqual(['name', 'samples.prompt', 'model.nEmbd', 'train.schedule.lr']);
+  });
+
+  it('checks the values beside an emptied one, and reports each field once', () => {
+    const c = config() as unknown as { model: Record<string, unknown>; train: Record<string, unknown> };
+    c.model.nEmbd = null; // an emptied input
+    c.model.nLayer = 0;
+    c.train.steps = null;
+    c.train.batchSize = 0;
+    const problems = validateRunConfig(c, ctx).problems;
+    expect(problems.map((p) => p.field).sort()).toEqual(
+      ['model.nEmbd', 'model.nLayer', 'train.batchSize', 'train.steps'].sort(),
+    );
+  });
+
+  it('skips a section whose structure the engine cannot walk', () => {
+    const c = config() as unknown as { name: string; train: Record<string, unknown> };
+    c.name = '';
+    c.train.optimizer = null;
+    c.train.batchSize = 0;
+    const fields = validateRunConfig(c, ctx).problems.map((p) => p.field);
+    expect(fields).toContain('train.optimizer');
+    expect(fields).not.toContain('train.batchSize');
+  });
+});

@@ -14,6 +14,7 @@ import { problemsOf } from './errors';
 import { estimateStepTime, flopsPerToken } from './step-time';
 import type { SpeedReference } from './step-time';
 import type { FieldProblem } from './errors';
+import { sectionProblems } from './section-checks';
 import { runConfigSchema } from './schemas';
 import type { RunConfig } from './schemas';
 import type { Estimate } from './types';
@@ -38,9 +39,10 @@ const MiB = 1024 * 1024;
 export function validateRunConfig(input: unknown, ctx: RunConfigContext): RunConfigCheck {
   const parsed = runConfigSchema.safeParse(input);
   if (!parsed.success) {
+    const shapeProblems = problemsOf(parsed.error, '(config)');
     return {
       config: null,
-      problems: problemsOf(parsed.error, '(config)'),
+      problems: [...shapeProblems, ...sectionProblems(input, shapeProblems)],
       estimate: null,
     };
   }

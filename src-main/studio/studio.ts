@@ -6,6 +6,7 @@
 import { availableParallelism, freemem } from 'node:os';
 import { dispatch, StudioError } from '../api';
 import type { StudioEvent, StudioHandlers } from '../api';
+import { torchProgramPath } from '../../src-worker/torch-launch/program';
 import { ensureDataDir } from './data-dir';
 import type { DataDirLayout, DataDirResolution } from './data-dir';
 import { OneShotWorkers } from './one-shot-workers';
@@ -33,6 +34,8 @@ export interface StudioOptions {
   freeMemory?: () => number; // for the memory check (default: os.freemem)
   /** How dataDir was decided and where a new choice is saved; without it the folder cannot be changed. */
   dataFolder?: Omit<DataDirResolution, 'dataDir'>;
+  /** The PyTorch engine program (default: the app's cllm_torch.py). */
+  torchProgram?: string;
   /** better-sqlite3's native addon for the database, instead of node_modules' (Node's build). */
   nativeBinding?: string;
 }
@@ -52,6 +55,7 @@ export class Studio {
     const flushMs = options.flushMs ?? 200;
     const heartbeatMs = options.heartbeatMs ?? 1000;
     this.workers = new OneShotWorkers({ script: options.workerScript, flushMs, heartbeatMs });
+    const torchProgram = options.torchProgram ?? torchProgramPath();
     this.manager = new RunManager({
       store,
       workerScript: options.workerScript,
@@ -64,6 +68,9 @@ export class Studio {
       maxConcurrent: () => store.settings.get().maxConcurrentRuns,
       emit: (event) => this.emit(event),
       onGeneration: (client, event) => generations.route(client, event),
+      python: () => store.settings.get().pythonPath,
+      torchProgram,
+      cores: options.cores ?? availableParallelism(),
     });
     const ctx: StudioContext = {
       store,
@@ -82,7 +89,7 @@ export class Studio {
       ...checkpointHandlers(ctx),
       ...generations.handlers,
       ...settingsHandlers(ctx, options.dataFolder),
-      ...engineHandlers(ctx),
+      ...engineHandlers(ctx, torchProgram),
     };
   }
 

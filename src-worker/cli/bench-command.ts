@@ -23,6 +23,7 @@ import { LocalGradients } from '../train/gradients';
 import { Optimizer } from '../train/optimizer';
 import { Rng } from '../util/rng';
 import { measureMatmuls } from './bench-matmul';
+import { measureTorchEngine } from './bench-torch-engine';
 import type { MatmulMeasurement } from './bench-matmul';
 import { jsonLine } from './format';
 import * as parse from './parse';
@@ -282,6 +283,12 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
           print(m, torch ? m.tokensPerSecond / torch.tokensPerSecond : undefined);
         }
       }
+    }
+    if (o.torch) {
+      const engine = await measureTorchEngine(preset, o.steps, o.warmup);
+      if (typeof engine === 'string') {
+        if (!o.json) process.stdout.write(engine + '\n');
+      } else engine.forEach((m) => print(m));
     }
   }
 }

@@ -324,19 +324,35 @@ class Eta:
         return 0.0 if total - done <= 0 else (total - done) * self.seconds.debiased
 
 
+def js_number(x):
+    """JavaScript's String(x) for a double, so messages read as the built-in engine's do."""
+    if x != x:
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    mant, _, exp = repr(abs(float(x))).partition("e")  # shortest round-trip digits, as JS
+    whole, _, frac = mant.partition(".")
+    e = int(exp or 0)
+    # The value is 0.DIGITS × 10^n.
+    n = len(whole.lstrip("0")) + e if whole.strip("0") else e - (len(frac) - len(frac.lstrip("0")))
+    digits = (whole + frac).lstrip("0").rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    m = digits[0] + ("." + digits[1:] if k > 1 else "")
+    return f"{sign}{m}e{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
+
+
 def _fmt3(x):
-    """JS `Number(x.toPrecision(3)).toString()` for the numbers an alert message shows."""
-    if not math.isfinite(x):
-        return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
-    v = float(f"{x:.3g}")
-    if v == int(v) and abs(v) < 1e21:
-        return str(int(v))
-    s = repr(v)
-    if "e" in s:
-        mant, exp = s.split("e")
-        e = int(exp)
-        return f"{mant}e{'+' if e > 0 else '-'}{abs(e)}"
-    return s
+    """`Number(x.toPrecision(3)).toString()` of the built-in engine's alert messages."""
+    return js_number(float(f"{x:.3g}")) if math.isfinite(x) else js_number(x)
 
 
 class GradientAlertDetector:
@@ -363,7 +379,7 @@ class GradientAlertDetector:
                 alert = {
                     "kind": "non-finite",
                     "value": value,
-                    "message": f"Gradient norm is {_fmt_js(value)} at step {step}{where}: the loss has "
+                    "message": f"Gradient norm is {js_number(value)} at step {step}{where}: the loss has "
                     "probably diverged; lower the learning rate or enable gradient clipping.",
                 }
                 if tensor is not None:
@@ -410,15 +426,6 @@ class GradientAlertDetector:
                     }
                 )
         return fired
-
-
-def _fmt_js(x):
-    """String(x) of JavaScript for a float: what the built-in engine's messages print."""
-    if x != x:
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    return str(int(x)) if x == int(x) and abs(x) < 1e21 else repr(x)
 
 
 HISTOGRAM_BINS = 64
@@ -1191,6 +1198,9 @@ class Session:
         self.checkpoints = None
         self.stop_requested = False
         self.paused = False
+        # Sums, norms and the optimizer's arithmetic are done in float64 as the built-in engine
+        # does them; MPS has no float64, so there they are float32 (close, not bitwise).
+        self.wide = torch.float32 if job["device"] == "mps" else torch.float64
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -1205,6 +1215,10 @@ class Session:
                 timeout=datetime.timedelta(seconds=float(job.get("timeoutSeconds") or 60)),
             )
         if device == "cuda":
+            # Bitwise resume needs deterministic kernels (embedding backward, cuBLAS workspaces);
+            # an op without a deterministic variant warns instead of failing the run.
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            torch.use_deterministic_algorithms(True, warn_only=True)
             torch.cuda.set_device(self.local_rank)
             self.device = torch.device("cuda", self.local_rank)
         else:
@@ -1321,8 +1335,9 @@ class Session:
         lr = learning_rate(self.step, tc["schedule"])
         for _, p in self.params:
             p.grad = None
-        loss_part = 0.0
-        rows = self.hi - self.lo
+        # The step's loss stays on the device until the all-reduce: no host sync per micro-batch.
+        loss_part = torch.zeros((), dtype=self.wide, device=self.device)
+        weight = (self.hi - self.lo) / tc["batchSize"] / K
         for k in range(K):
             starts = self.sampler.next_starts()[self.lo : self.hi]
             x, y = windows(self.train_tokens, starts, tc["seqLen"])
@@ -1332,10 +1347,10 @@ class Session:
             with contextlib.nullcontext() if sync else self.ddp.no_sync():
                 loss = self.ddp(x, y)
                 (loss * (self.loss_scale / K)).backward()
-            loss_part += loss.item() * rows / tc["batchSize"] / K
+            loss_part += loss.detach().to(self.wide) * weight
         command, loss = self.agree(loss_part)
         grads = [p.grad for _, p in self.params]
-        squares = [float(g.double().pow(2).sum()) for g in grads]
+        squares = torch.stack([g.to(self.wide).pow(2).sum() for g in grads]).tolist()
         norm = math.sqrt(sum(squares))
         if inspect is not None:
             inspect(squares, grads)
@@ -1355,8 +1370,9 @@ class Session:
         return report, command
 
     def update(self, lr, factor):
-        """math/adamw.ts and sgd.ts element by element in float64, stored as float32, as the
-        built-in engine computes them (so both engines take the same step from the same state)."""
+        """math/adamw.ts and sgd.ts element by element in float64 (`self.wide`), stored as
+        float32, as the built-in engine computes them: both engines take the same step from the
+        same state."""
         torch, opt = self.torch, self.tc["optimizer"]
         self.optimizer_steps += 1
         t = self.optimizer_steps
@@ -1364,23 +1380,23 @@ class Session:
             for j, (_, p) in enumerate(self.params):
                 g = p.grad.float()
                 if factor != 1.0:
-                    g = (g.double() * factor).float()
-                g = g.double()
-                p64 = p.double()
+                    g = (g.to(self.wide) * factor).float()
+                g = g.to(self.wide)
+                pw = p.to(self.wide)
                 wd = opt["weightDecay"] if p.dim() == 2 else 0.0
                 if opt["kind"] == "adamw":
                     b1, b2 = opt["beta1"], opt["beta2"]
-                    m = b1 * self.moments[0][j].double() + (1 - b1) * g
-                    v = b2 * self.moments[1][j].double() + ((1 - b2) * g) * g
+                    m = b1 * self.moments[0][j].to(self.wide) + (1 - b1) * g
+                    v = b2 * self.moments[1][j].to(self.wide) + ((1 - b2) * g) * g
                     self.moments[0][j].copy_(m)
                     self.moments[1][j].copy_(v)
                     m_hat = m / (1 - math.pow(b1, t))
                     v_hat = v / (1 - math.pow(b2, t))
-                    p.copy_(p64 - lr * (m_hat / (v_hat.sqrt() + opt["eps"]) + wd * p64))
+                    p.copy_(pw - lr * (m_hat / (v_hat.sqrt() + opt["eps"]) + wd * pw))
                 else:
-                    buf = opt["momentum"] * self.moments[0][j].double() + (g + wd * p64)
+                    buf = opt["momentum"] * self.moments[0][j].to(self.wide) + (g + wd * pw)
                     self.moments[0][j].copy_(buf)
-                    p.copy_(p64 - lr * buf)
+                    p.copy_(pw - lr * buf)
 
     def agree(self, loss_part, wait=None):
         """The step's one all-reduce: rank 0's pending command (waiting up to `wait` seconds for
@@ -1389,10 +1405,12 @@ class Session:
         code, request_id = self.commands.take(wait) if self.rank == 0 else (CMD_NONE, None)
         self.request_id = request_id
         signalled = 1.0 if self.commands.signalled else 0.0
-        if self.world == 1:
-            return (CMD_STOP if signalled else code), loss_part
-        t = self.torch.tensor([float(code), signalled, loss_part], dtype=self.torch.float64, device=self.device)
-        self.dist.all_reduce(t)
+        torch = self.torch
+        t = torch.stack([torch.tensor(float(code), dtype=self.wide, device=self.device),
+                         torch.tensor(signalled, dtype=self.wide, device=self.device),
+                         torch.as_tensor(loss_part, dtype=self.wide, device=self.device)])
+        if self.world > 1:
+            self.dist.all_reduce(t)
         code, signalled, loss = (float(v) for v in t.tolist())
         return (CMD_STOP if signalled > 0 else int(code)), loss
 
@@ -1407,12 +1425,12 @@ class Session:
         for i, tok in enumerate(self.confusion_tokens):
             bucket[tok] = i
         ids = torch.arange(V, device=self.device)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
-        correct = torch.zeros((), dtype=torch.float64, device=self.device)
-        tp = torch.zeros(V, dtype=torch.float64, device=self.device)
-        pred = torch.zeros(V, dtype=torch.float64, device=self.device)
-        support = torch.zeros(V, dtype=torch.float64, device=self.device)
-        confusion = torch.zeros((K + 1) * (K + 1), dtype=torch.float64, device=self.device)
+        loss_sum = torch.zeros((), dtype=self.wide, device=self.device)
+        correct = torch.zeros((), dtype=self.wide, device=self.device)
+        tp = torch.zeros(V, dtype=self.wide, device=self.device)
+        pred = torch.zeros(V, dtype=self.wide, device=self.device)
+        support = torch.zeros(V, dtype=self.wide, device=self.device)
+        confusion = torch.zeros((K + 1) * (K + 1), dtype=self.wide, device=self.device)
         self.model.eval()
         with torch.no_grad():
             for starts in self.val_starts:
@@ -1420,17 +1438,17 @@ class Session:
                 x = torch.from_numpy(x).to(self.device)
                 y = torch.from_numpy(y).to(self.device).reshape(-1)
                 logits = self.model.logits(x).reshape(-1, V).float()
-                loss_sum += torch.nn.functional.cross_entropy(logits, y, reduction="sum").double()
+                loss_sum += torch.nn.functional.cross_entropy(logits, y, reduction="sum").to(self.wide)
                 probs = torch.softmax(logits, dim=-1)
                 probs = torch.nan_to_num(probs, nan=-math.inf)
                 pt = probs.gather(1, y[:, None])
                 ahead = (probs > pt).sum(1) + ((probs == pt) & (ids[None, :] < y[:, None])).sum(1)
-                correct += (ahead < topk).sum().double()
+                correct += (ahead < topk).sum().to(self.wide)
                 best = probs.argmax(1)
-                ones = torch.ones_like(y, dtype=torch.float64)
+                ones = torch.ones_like(y, dtype=self.wide)
                 support.index_add_(0, y, ones)
                 pred.index_add_(0, best, ones)
-                tp.index_add_(0, y, (best == y).double())
+                tp.index_add_(0, y, (best == y).to(self.wide))
                 confusion.index_add_(0, bucket[y] * (K + 1) + bucket[best], ones)
         self.model.train()
         packed = torch.cat([loss_sum[None], correct[None], tp, pred, support, confusion])
@@ -1656,7 +1674,7 @@ class Session:
                 reason = "early-stopped"
                 message = (
                     f"Stopped early at step {self.step}: validation loss did not improve by more than "
-                    f"{_fmt_js(es['minDelta'])} for {es['patience']} evaluations "
+                    f"{js_number(es['minDelta'])} for {es['patience']} evaluations "
                     f"(best {self.early['best']:.4f} at step {self.early['bestStep']})."
                 )
 

@@ -12,6 +12,7 @@ import type { WorkerEvent } from '../protocol';
 import { resumeRun, saveTrainerCheckpoint } from '../train/checkpointing';
 import { runTraining } from '../train/loop';
 import { prepareRun } from '../train/setup';
+import type { RunSpec } from '../train/setup';
 import { PYTHON, microSpec, torchMissing, trainToEnd, writeJob } from './test-support/torch-run';
 
 const missing = torchMissing();
@@ -22,10 +23,18 @@ const BIN = join(REPO, 'bin/crystalline.js');
 const ORACLE = join(REPO, 'scripts/reference/gpt2_torch.py');
 const TOKENS = '3,1,4,1,5,9,2,6,5,3';
 
-function run(cmd: string, args: string[]): string {
+function exec(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
+}
+
+/** The spec with the run (and its schedule) `steps` long: what `--steps` does on resume. */
+function withSteps(spec: RunSpec, steps: number): RunSpec {
+  return {
+    ...spec,
+    train: { ...spec.train, steps, schedule: { ...spec.train.schedule, totalSteps: steps } },
+  };
 }
 
 function finalCheckpoint(events: readonly WorkerEvent[]): string {
@@ -42,7 +51,7 @@ describe.skipIf(missing !== null)('checkpoints across the engines', () => {
     const path = finalCheckpoint(await trainToEnd(job.path, 1));
     const ckpt = await readCheckpoint(path);
 
-    const run = await resumeRun(path, (s) => ({ ...s, train: { ...s.train, steps: 12 } }));
+    const run = await resumeRun(path, (s) => withSteps(s, 12));
     expect(run.runId).toBe(job.runId);
     expect(run.trainer.step).toBe(8);
     for (const { spec: p, view } of run.trainer.model.tensors.values())
@@ -57,14 +66,16 @@ describe.skipIf(missing !== null)('checkpoints across the engines', () => {
     expect(Number.isFinite(done.valLoss)).toBe(true);
 
     const hf = join(dir, 'hf');
-    run(process.execPath, [BIN, 'export', '--checkpoint', path, '--out', hf]);
+    exec(process.execPath, [BIN, 'export', '--checkpoint', path, '--out', hf]);
     const fromCheckpoint = JSON.parse(
-      run(process.execPath, [BIN, 'logits', '--checkpoint', path, '--tokens', TOKENS]),
+      exec(process.execPath, [BIN, 'logits', '--checkpoint', path, '--tokens', TOKENS]),
     ) as number[];
     const fromExport = JSON.parse(
-      run(process.execPath, [BIN, 'logits', '--checkpoint', hf, '--tokens', TOKENS]),
+      exec(process.execPath, [BIN, 'logits', '--checkpoint', hf, '--tokens', TOKENS]),
     ) as number[];
-    const inPyTorch = JSON.parse(run(PYTHON, [ORACLE, 'logits', '--model-dir', hf, '--tokens', TOKENS])) as number[];
+    const inPyTorch = JSON.parse(
+      exec(PYTHON, [ORACLE, 'logits', '--model-dir', hf, '--tokens', TOKENS]),
+    ) as number[];
     expect(fromExport).toEqual(fromCheckpoint);
     const maxDiff = inPyTorch.reduce((d, x, i) => Math.max(d, Math.abs(x - fromCheckpoint[i])), 0);
     expect(maxDiff).toBeLessThan(1e-4);
@@ -73,7 +84,7 @@ describe.skipIf(missing !== null)('checkpoints across the engines', () => {
   it('a built-in checkpoint resumes on the PyTorch engine from its step', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'builtin-to-torch-'));
     const spec = microSpec({ steps: 8 });
-    const run = await prepareRun({ ...spec, train: { ...spec.train, steps: 4 } });
+    const run = await prepareRun(withSteps(spec, 4));
     await runTraining(run.trainer, { onEvent: () => undefined });
     await run.release();
     const path = join(dir, 'builtin-step-4.ckpt');

@@ -33,9 +33,11 @@ function expectSameTensors(a: Checkpoint, b: Checkpoint): void {
   expect([...a.tensors.keys()]).toEqual([...b.tensors.keys()]);
   for (const [name, t] of a.tensors) {
     const u = b.tensors.get(name);
-    const same = u !== undefined && Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(
-      Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength),
-    );
+    const same =
+      u !== undefined &&
+      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(
+        Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength),
+      );
     expect(same, `tensor ${name} differs`).toBe(true);
   }
 }
@@ -56,7 +58,10 @@ describe.skipIf(missing !== null)('PyTorch engine on several processes', () => {
     const events = await trainToEnd(job.path, 2);
     straight = await readCheckpoint(finalCheckpoint(events));
     expect(straight.header.step).toBe(STEPS);
-    expect(straight.header.backend).toEqual({ name: 'pytorch', kernelPath: expect.stringMatching(/-cpu-2x$/) });
+    expect(straight.header.backend).toEqual({
+      name: 'pytorch',
+      kernelPath: expect.stringMatching(/-cpu-2x$/),
+    });
   });
 
   it('stopped at step k and resumed, reaches the straight run’s weights bit for bit', async () => {
@@ -64,8 +69,9 @@ describe.skipIf(missing !== null)('PyTorch engine on several processes', () => {
     const job = await writeJob({ spec, dir });
     const ranks = await startRun(job.path, 2);
     await waitForEvent(ranks[0], (e) => e.type === 'state' && e.state === 'running');
-    await waitForEvent(ranks[0], (e) =>
-      e.type === 'training-events' && e.events.some((t) => t.kind === 'progress' && t.step >= 3),
+    await waitForEvent(
+      ranks[0],
+      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress' && t.step >= 3),
     );
     ranks[0].child.stdin.write(JSON.stringify({ type: 'stop', requestId: 7 }) + '\n');
     expect(await Promise.all(ranks.map((r) => r.exited))).toEqual([0, 0]);
@@ -104,7 +110,10 @@ describe.skipIf(missing !== null)('PyTorch engine on several processes', () => {
       timeoutSeconds: 15,
     });
     const ranks = await startRun(job.path, 2);
-    await waitForEvent(ranks[0], (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'));
+    await waitForEvent(
+      ranks[0],
+      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'),
+    );
     const killedAt = Date.now();
     ranks[victim].child.kill('SIGKILL');
     const survivor = ranks[1 - victim];

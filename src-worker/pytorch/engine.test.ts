@@ -12,14 +12,19 @@ import { trainTokenizer } from '../data/train-tokenizer';
 import { createBackend } from '../math/backends';
 import { Gpt } from '../model/gpt';
 import type { WorkerEvent } from '../protocol';
-import { loadText } from '../train/setup';
+import type { TrainingEvent } from '../train/events';
+import { runTraining } from '../train/loop';
+import { loadText, prepareRun } from '../train/setup';
 import { Rng } from '../util/rng';
 import {
   PROGRAM,
   PYTHON,
+  microSpec,
+  startRun,
   torchMissing,
   trainToEnd,
   trainingEvents,
+  waitForEvent,
   writeJob,
 } from './test-support/torch-run';
 
@@ -75,18 +80,58 @@ describe.skipIf(missing !== null)('PyTorch engine program', () => {
     expect(differing).toBe(0);
   });
 
-  it('trains a micro run and reports what the built-in engine reports', async () => {
+  it('trains a micro run step for step with the built-in engine, reporting the same events', async () => {
+    const spec = microSpec();
+    const run = await prepareRun(spec);
+    const builtin: TrainingEvent[] = [];
+    const builtinDone = await runTraining(run.trainer, { onEvent: (e) => builtin.push(e) });
+    await run.release();
+
     const dir = mkdtempSync(join(tmpdir(), 'torch-micro-'));
-    const job = await writeJob({ spec: microSpec(), dir });
+    const job = await writeJob({ spec, dir });
     const events = await trainToEnd(job.path, 1);
-    const types = events.map((e) => e.type);
-    expect(types[0]).toBe('ready');
-    expect(types).toContain('started');
-    const stopped = events.at(-1) as Extract<WorkerEvent, { type: 'stopped' }>;
-    expect(stopped.type).toBe('stopped');
-    expect(stopped.done.reason).toBe('completed');
-    const kinds = new Set(trainingEvents(events).map((e) => e.kind));
-    expect([...kinds].sort()).toEqual(['eval', 'gradients', 'histogram', 'progress']);
+    expect(events.map((e) => e.type).slice(0, 4)).toEqual(['ready', 'state', 'started', 'state']);
+    const started = events.find((e) => e.type === 'started');
+    expect(started).toMatchObject({
+      info: {
+        step: 0,
+        totalSteps: 8,
+        parameters: run.trainer.model.parameterCount,
+        trainTokens: job.trainTokens,
+      },
+    });
+    const stopped = events.at(-1);
+    expect(stopped).toMatchObject({ type: 'stopped', done: { reason: 'completed', step: 8 } });
+
+    // Same init, same batches, the same update arithmetic: the same run to float32 rounding.
+    const ours = trainingEvents(events);
+    const theirs = builtin.filter((e) => e.kind !== 'done');
+    expect(ours.map((e) => `${e.kind}@${e.step}`)).toEqual(theirs.map((e) => `${e.kind}@${e.step}`));
+    ours.forEach((e, i) => {
+      const b = theirs[i];
+      const keys = (x: object): string[] => Object.keys(x).sort();
+      expect(keys(e), e.kind).toEqual(keys(b));
+      if (e.kind === 'progress' && b.kind === 'progress') {
+        expect(e.loss).toBeCloseTo(b.loss, 3);
+        expect(e.gradNorm).toBeCloseTo(b.gradNorm, 3);
+        expect(e.lr).toBe(b.lr);
+        expect(keys(e.memory)).toEqual(keys(b.memory));
+      }
+      if (e.kind === 'eval' && b.kind === 'eval') {
+        expect(e.valLoss).toBeCloseTo(b.valLoss, 3);
+        expect(e.accuracy).toBeCloseTo(b.accuracy, 2);
+        expect(e.confusion.tokens).toEqual([...b.confusion.tokens]);
+      }
+      if (e.kind === 'gradients' && b.kind === 'gradients') {
+        expect(e.tensors.map((t) => t.name)).toEqual(b.tensors.map((t) => t.name));
+        e.layers.forEach((norm, l) => expect(norm).toBeCloseTo(b.layers[l], 3));
+      }
+      if (e.kind === 'histogram' && b.kind === 'histogram') {
+        expect(e.gradients.counts).toHaveLength(b.gradients.counts.length);
+      }
+    });
+    const done = (stopped as Extract<WorkerEvent, { type: 'stopped' }>).done;
+    expect(done.valLoss).toBeCloseTo(builtinDone.valLoss, 3);
   });
 });
 
@@ -103,7 +148,10 @@ describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
     send({ type: 'pause', requestId: 1 });
     const paused = await waitForEvent(rank, state('paused', 1));
     const pauseCheckpoint = rank.events.find((e) => e.type === 'checkpoint-written');
-    expect(pauseCheckpoint).toMatchObject({ trigger: 'pause', checkpoint: { step: (paused as { step: number }).step } });
+    expect(pauseCheckpoint).toMatchObject({
+      trigger: 'pause',
+      checkpoint: { step: (paused as { step: number }).step },
+    });
 
     send({ type: 'resume', requestId: 2 });
     await waitForEvent(rank, state('running', 2));
@@ -123,17 +171,25 @@ describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-eof-'));
     const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
     const [rank] = await startRun(job.path, 1);
-    await waitForEvent(rank, (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'));
+    await waitForEvent(
+      rank,
+      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'),
+    );
     rank.child.stdin.end();
     expect(await rank.exited).toBe(0);
     expect(rank.events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'stopped' } });
-    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({ trigger: 'stop' });
+    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({
+      trigger: 'stop',
+    });
   });
 
   it('refuses a bad job file with exit code 2 and a message naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-badjob-'));
     const path = join(dir, 'job.json');
-    writeFileSync(path, JSON.stringify({ protocolVersion: 1, runId: 'x', modelConfig: { vocabSize: 'many' } }));
+    writeFileSync(
+      path,
+      JSON.stringify({ protocolVersion: 1, runId: 'x', modelConfig: { vocabSize: 'many' } }),
+    );
     const r = spawnSync(PYTHON, [PROGRAM, 'train', '--job', path], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('modelConfig.vocabSize');

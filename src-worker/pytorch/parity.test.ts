@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
 import type { WorkerEvent } from '../protocol';
+import type { DoneEvent } from '../train/events';
 import { runTraining } from '../train/loop';
 import { prepareRun } from '../train/setup';
 import type { RunSpec } from '../train/setup';
@@ -45,32 +46,31 @@ const spec: RunSpec = {
   },
 };
 
-function finalValLoss(events: readonly WorkerEvent[]): number {
+function done(events: readonly WorkerEvent[]): DoneEvent {
   const last = events.at(-1);
-  if (last?.type !== 'stopped') throw new Error(`the run did not end with "stopped": ${JSON.stringify(last)}`);
-  return last.done.valLoss;
+  if (last?.type !== 'stopped')
+    throw new Error(`the run did not end with "stopped": ${JSON.stringify(last)}`);
+  return last.done;
 }
 
-describe.skipIf(missing !== null)('PyTorch engine parity with the built-in engine', () => {
-  it(
-    'reaches the built-in validation loss within 0.05 on 1 and 2 processes (tiny, 300 steps)',
-    async () => {
-      const run = await prepareRun(spec);
-      const builtin = await runTraining(run.trainer, { onEvent: () => undefined });
-      await run.release();
+const show = (d: DoneEvent): string => `${d.valLoss.toFixed(4)} (${Math.round(d.tokensPerSecond)} tokens/s)`;
 
-      const dir = mkdtempSync(join(tmpdir(), 'torch-parity-'));
-      const one = await writeJob({ spec, dir: join(dir, 'one') });
-      const torch1 = finalValLoss(await trainToEnd(one.path, 1));
-      const two = await writeJob({ spec, dir: join(dir, 'two') });
-      const torch2 = finalValLoss(await trainToEnd(two.path, 2));
-      console.info(
-        `val loss after ${STEPS} steps: built-in ${builtin.valLoss.toFixed(4)}, ` +
-          `PyTorch 1 process ${torch1.toFixed(4)}, 2 processes ${torch2.toFixed(4)}`,
-      );
-      expect(Math.abs(torch1 - builtin.valLoss)).toBeLessThan(0.05);
-      expect(Math.abs(torch2 - builtin.valLoss)).toBeLessThan(0.05);
-    },
-    600_000,
-  );
+describe.skipIf(missing !== null)('PyTorch engine parity with the built-in engine', () => {
+  it('reaches the built-in validation loss within 0.05 on 1 and 2 processes (tiny, 300 steps)', async () => {
+    const run = await prepareRun(spec);
+    const builtin = await runTraining(run.trainer, { onEvent: () => undefined });
+    await run.release();
+
+    const dir = mkdtempSync(join(tmpdir(), 'torch-parity-'));
+    const one = await writeJob({ spec, dir: join(dir, 'one') });
+    const torch1 = done(await trainToEnd(one.path, 1));
+    const two = await writeJob({ spec, dir: join(dir, 'two') });
+    const torch2 = done(await trainToEnd(two.path, 2));
+    console.info(
+      `val loss after ${STEPS} steps: built-in ${show(builtin)}, ` +
+        `PyTorch 1 process ${show(torch1)}, 2 processes ${show(torch2)}`,
+    );
+    expect(Math.abs(torch1.valLoss - builtin.valLoss)).toBeLessThan(0.05);
+    expect(Math.abs(torch2.valLoss - builtin.valLoss)).toBeLessThan(0.05);
+  }, 600_000);
 });

@@ -2,10 +2,17 @@
 
 import type { XY } from './smoothing';
 
+/** A point as drawn: x on the chosen axis, and the step it was logged at (the tooltip names it). */
+export interface ChartPoint extends XY {
+  step: number;
+}
+
 export interface ChartSeries {
   label: string;
-  color: string; // #rrggbb (the faint raw line appends an alpha)
-  points: XY[];
+  color: string; // #rrggbb (the raw line under a smoothed one appends an alpha)
+  points: ChartPoint[];
+  /** A dense, noisy training series (loss, gradient norm) that the smoothing slider may smooth. */
+  smoothable?: boolean;
 }
 
 export interface XRange {

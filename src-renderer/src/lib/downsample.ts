@@ -5,18 +5,19 @@ import type { XY } from './smoothing';
 
 /**
  * At most `2 · buckets` points of `points` (sorted by x). Each bucket keeps its minimum and its
- * maximum y; the first and last points are always kept. Short inputs are returned as they are.
+ * maximum y; the first and last points are always kept. Short inputs are returned as they are. The
+ * points kept are the input's own objects, so what is drawn is what was given.
  */
-export function downsampleMinMax(points: readonly XY[], buckets: number): XY[] {
+export function downsampleMinMax<P extends XY>(points: readonly P[], buckets: number): P[] {
   if (!(Number.isInteger(buckets) && buckets >= 1))
     throw new RangeError(`buckets must be ≥ 1; got ${buckets}`);
   if (points.length <= 2 * buckets) return points.slice();
   const first = points[0].x;
   const span = points[points.length - 1].x - first;
-  const out: XY[] = [];
+  const out: P[] = [];
   let bucket = -1;
-  let lo: XY | null = null;
-  let hi: XY | null = null;
+  let lo: P | null = null;
+  let hi: P | null = null;
   const flush = (): void => {
     if (lo === null || hi === null) return;
     if (lo === hi) out.push(lo);

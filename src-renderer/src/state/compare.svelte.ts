@@ -14,6 +14,9 @@ export const COMPARE_KEYS = [
   'val/perplexity',
   'train/lr',
   'perf/tokens_per_second',
+  // The x-axis choices: tokens seen and training time by each logged step.
+  'train/tokens_seen',
+  'perf/step_ms',
 ];
 export const COMPARE_POINTS = 1000;
 
@@ -28,10 +31,14 @@ export class CompareState {
     return diffConfigs(this.runs.map((r) => r.config ?? r.spec));
   }
 
+  /** A run's logged points of one series (empty when it has none). */
+  points(runId: number, key: string): MetricSeries['points'] {
+    return this.series.find((x) => x.runId === runId && x.key === key)?.points ?? [];
+  }
+
   /** The last value of a series, for the side-by-side table. */
   last(runId: number, key: string): number | null {
-    const s = this.series.find((x) => x.runId === runId && x.key === key);
-    return s?.points.at(-1)?.value ?? null;
+    return this.points(runId, key).at(-1)?.value ?? null;
   }
 
   async load(ids: number[]): Promise<void> {

@@ -1,8 +1,17 @@
 // The New run form: a run config being edited, checked by the service as it changes (each field's
 // message; the parameter, memory and time-per-step estimate), and create (+ start).
 
-import type { Estimate, FieldProblem, RunConfig, RunDetail, StepTimeEstimate } from '../../../src-main/api';
+import type {
+  Estimate,
+  FieldProblem,
+  RunConfig,
+  RunDetail,
+  StepTimeEstimate,
+  TorchEngineInfo,
+} from '../../../src-main/api';
 import { formatDuration } from '../lib/format';
+import { runConfigWarnings } from '../lib/run-config-warnings';
+import type { ConfigWarning } from '../lib/run-config-warnings';
 import { ApiError, messageOf } from '../transport/api-error';
 import { transport } from './api';
 
@@ -41,12 +50,30 @@ export class NewRunState {
   submitting = $state(false);
   submitError = $state<string | null>(null);
   startNow = $state(true);
+  /** The person typed a name: it stays when the dataset or preset changes (until then it follows them). */
+  nameEdited = $state(false);
+  /** The PyTorch engine's environment check (asked when the engine is chosen), or null before it. */
+  torch = $state<TorchEngineInfo | null>(null);
+  checkingTorch = $state(false);
+  /** The threads a builtin config had, given back when the engine goes from pytorch to builtin. */
+  private builtinThreads = 1;
   private validateTimer: ReturnType<typeof setTimeout> | null = null;
   private validation = 0;
 
   /** The time per step (the service's estimate), or null while there is no estimate. */
   get stepTime(): StepTimeEstimate | null {
     return this.estimate?.stepTime ?? null;
+  }
+
+  /** Legal values that are almost surely wrong; shown beside their fields, never blocking. */
+  get warnings(): ConfigWarning[] {
+    if (this.config === null) return [];
+    const time = this.stepTime;
+    return runConfigWarnings(this.config, {
+      totalSeconds: time?.known === true ? time.totalSeconds : null,
+      valTokens: this.estimate?.valTokens ?? null,
+      trainTokens: this.estimate?.trainTokens ?? null,
+    });
   }
 
   /** Fields with a problem (several messages for one field count once). */
@@ -66,6 +93,7 @@ export class NewRunState {
     this.loadError = null;
     this.submitError = null;
     this.problems = {};
+    this.nameEdited = false;
     try {
       const t = transport();
       if (fromRunId !== null) {
@@ -74,6 +102,8 @@ export class NewRunState {
           throw new Error(`Run "${run.name}" was started from a terminal and has no studio config to copy.`);
         this.config = { ...run.config, name: `${run.config.name} (copy)` };
         this.preset = 'custom';
+        this.nameEdited = true; // the copy's name says whose copy it is, whatever it trains on
+        if (this.config.engine === 'pytorch') void this.checkTorch(false);
       } else if (datasetId !== null) {
         this.config = await t.call('runs.defaults', { datasetId, preset: 'tiny' });
         this.preset = 'tiny';
@@ -92,12 +122,64 @@ export class NewRunState {
   async applyDefaults(datasetId: number, preset: 'tiny' | 'small'): Promise<void> {
     if (this.config === null) return;
     const defaults = await transport().call('runs.defaults', { datasetId, preset });
-    this.config = {
-      ...defaults,
-      name: this.config.name.startsWith(defaults.name.split(' · ')[0]) ? defaults.name : this.config.name,
-    };
+    this.config = { ...defaults, name: this.nameEdited ? this.config.name : defaults.name };
     this.preset = preset;
     this.validateNow();
+  }
+
+  /**
+   * Another dataset: a preset's shape and batch come from its defaults again (they depend on its
+   * size); a custom config keeps its values. The name follows the dataset until it is edited.
+   */
+  async chooseDataset(datasetId: number): Promise<void> {
+    if (this.config === null) return;
+    if (this.preset !== 'custom') return this.applyDefaults(datasetId, this.preset);
+    this.config.datasetId = datasetId;
+    if (!this.nameEdited) {
+      const defaults = await transport().call('runs.defaults', { datasetId, preset: 'tiny' });
+      if (this.config !== null && !this.nameEdited)
+        this.config.name = defaults.name.replace(/ · tiny$/, ' · custom');
+    }
+    this.validateNow();
+  }
+
+  /**
+   * The engine: each keeps only its own settings (threads for builtin; device and processes for
+   * pytorch), so the config never carries a setting its engine would refuse.
+   */
+  chooseEngine(engine: 'builtin' | 'pytorch'): void {
+    const config = this.config;
+    if (config === null || (config.engine ?? 'builtin') === engine) return;
+    if (engine === 'pytorch') {
+      this.builtinThreads = config.threads;
+      config.threads = 1; // the default, which a pytorch run leaves alone (it runs processes instead)
+      config.engine = 'pytorch';
+      config.device = 'auto';
+      void this.checkTorch(false);
+    } else {
+      delete config.engine;
+      delete config.device;
+      delete config.processes;
+      config.threads = this.builtinThreads;
+    }
+    this.validateNow();
+  }
+
+  /** Asks the studio whether Python with torch is there (fresh: again, after installing it). */
+  async checkTorch(fresh: boolean): Promise<void> {
+    this.checkingTorch = true;
+    try {
+      this.torch = await transport().call('engines.pytorch', { fresh });
+    } catch (err) {
+      this.torch = {
+        available: false,
+        python: '',
+        summary: messageOf(err),
+        devices: { cuda: [], mps: false },
+      };
+    } finally {
+      this.checkingTorch = false;
+    }
   }
 
   /** Called after every edit: checks the config a moment after the typing stops. */
@@ -168,7 +250,7 @@ export class NewRunState {
 
   private refused(): null {
     const n = this.problemCount;
-    this.submitError = `The run was not created: ${n} field${n === 1 ? ' needs' : 's need'} attention.`;
+    this.submitError = `The run was not created: ${n} field${n === 1 ? ' needs' : 's need'} attention, each marked in the form.`;
     return null;
   }
 }

@@ -14,7 +14,7 @@ export const ACTION_LABEL: Record<RunAction, string> = {
   pause: 'Pause',
   resume: 'Resume',
   stop: 'Stop',
-  duplicate: 'Duplicate',
+  duplicate: 'Duplicate…',
   delete: 'Delete',
 };
 
@@ -102,9 +102,10 @@ export class RunsState extends LoadedList<RunSummary> {
 
   /**
    * Runs an action on a run and applies its answer at once (the event that follows says the same).
-   * Returns the run as it now is, the new run for duplicate, or null after delete. Throws the API's error.
+   * Returns the run as it now is, or null after delete. Throws the API's error. Duplicate is no
+   * call: it opens the New-run form filled from the run, to change before anything is created.
    */
-  async act(id: number, action: RunAction): Promise<RunSummary | null> {
+  async act(id: number, action: Exclude<RunAction, 'duplicate'>): Promise<RunSummary | null> {
     this.busy[id] = true;
     try {
       const t = transport();
@@ -126,9 +127,6 @@ export class RunsState extends LoadedList<RunSummary> {
           await t.call('runs.delete', { id });
           this.handle({ type: 'run-deleted', runId: id });
           return null;
-        case 'duplicate':
-          run = await t.call('runs.duplicate', { id });
-          break;
       }
       this.handle({ type: 'run-changed', run });
       return run;
