@@ -2,10 +2,12 @@
 // every platform's targets, the built app in the package, the engine and native addons outside
 // app.asar, better-sqlite3 rebuilt for Electron at packaging time and never at `npm install`.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { matchesGlob } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, matchesGlob, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import config from '../electron-builder';
+import { torchProgramPath } from '../src-worker/torch-launch/program';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   productName: string;
@@ -68,6 +70,23 @@ describe('the electron-builder configuration', () => {
     for (const file of engine) expect(unpacked(`out/engine/${file}`), file).toBe(true);
     expect(unpacked('node_modules/better-sqlite3/build/Release/better_sqlite3.node')).toBe(true);
     expect(unpacked('out/main/index.js')).toBe(false); // the rest stays in the archive
+  });
+
+  it('carries the PyTorch engine program into resources/pytorch/, where the app looks for it', () => {
+    const [entry] = config.extraResources as { from: string; to: string }[];
+    expect(existsSync(entry.from)).toBe(true);
+    const resources = mkdtempSync(join(tmpdir(), 'resources-'));
+    mkdirSync(join(resources, dirname(entry.to)), { recursive: true });
+    copyFileSync(entry.from, join(resources, entry.to));
+    const electron = process as { resourcesPath?: string };
+    electron.resourcesPath = resources;
+    try {
+      expect(torchProgramPath()).toBe(join(resources, entry.to)); // packaged: beside app.asar
+    } finally {
+      delete electron.resourcesPath;
+      rmSync(resources, { recursive: true, force: true });
+    }
+    expect(torchProgramPath()).toBe(resolve(entry.from)); // from the repository
   });
 
   it('rebuilds better-sqlite3 for Electron when packaging, and `npm install` never does', () => {

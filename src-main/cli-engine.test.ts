@@ -3,11 +3,14 @@
 // where Debian's python3-torch is installed, a 2-process PyTorch run records metrics and a
 // checkpoint in the data folder.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../src-worker/torch-launch/ranks';
 
 const BIN = join(import.meta.dirname, '../bin/crystalline.js');
 const PYTHON = '/usr/bin/python3';
@@ -16,6 +19,28 @@ const PROGRAM = join(import.meta.dirname, '../src-worker/pytorch/cllm_torch.py')
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A CLI process in the background, and its exit code once it ends. */
+function background(args: string[]): {
+  child: ChildProcess;
+  exit: Promise<{ code: number | null; stderr: string }>;
+} {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stderr })),
+  );
+  return { child, exit };
+}
+
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** Why the PyTorch end-to-end test cannot run here, or null when it can. */
@@ -104,4 +129,130 @@ describe('crystalline train --engine pytorch', () => {
       expect(runs[0]).toMatchObject({ status: 'completed', step: 20, origin: 'cli' });
       expect(typeof runs[0].bestValLoss).toBe('number');
     });
+});
+
+describe('crystalline train --engine pytorch across machines and after a kill', () => {
+  if (missing !== null) it.skip(`is skipped: ${missing}`, () => undefined);
+  else {
+    it('two "machines" on 127.0.0.1 train one run together; the one with node rank 0 records it', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'cli-torch-nodes-'));
+      const master = `127.0.0.1:${await freePort()}`;
+      const node = (rank: number): ReturnType<typeof background> =>
+        background([
+          'train',
+          '--engine',
+          'pytorch',
+          '--python',
+          PYTHON,
+          '--sample',
+          '--steps',
+          '6',
+          '--log-every',
+          '3',
+          '--eval-every',
+          '6',
+          '--nnodes',
+          '2',
+          '--node-rank',
+          String(rank),
+          '--master',
+          master,
+          '--processes',
+          '1',
+          '--data-dir',
+          dataDir,
+          '--json',
+        ]);
+      const [zero, one] = [node(0), node(1)];
+      const lines: Record<string, unknown>[] = [];
+      createInterface({ input: zero.child.stdout! }).on('line', (l) => lines.push(JSON.parse(l)));
+      const [a, b] = await Promise.all([zero.exit, one.exit]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      expect(lines.at(-1)).toMatchObject({ done: true, reason: 'completed', step: 6 });
+      const runs = cli('runs', '--data-dir', dataDir, '--json').stdout.trim().split('\n');
+      expect(runs).toHaveLength(1); // recorded once, by node rank 0
+    });
+
+    it('a checkpoint resumes across the engines both ways, and the CLI says so', () => {
+      const out = mkdtempSync(join(tmpdir(), 'cli-torch-cross-'));
+      const micro = ['--layers', '1', '--embd', '32', '--heads', '2', '--ctx', '16', '--batch', '4'];
+      const first = cli(
+        'train',
+        '--engine',
+        'pytorch',
+        '--python',
+        PYTHON,
+        '--sample',
+        ...micro,
+        '--steps',
+        '10',
+        '--out',
+        out,
+        '--no-record',
+      );
+      expect(first.status, first.stderr).toBe(0);
+      const onBuiltin = cli(
+        'train',
+        '--resume',
+        join(out, 'step-0000010.ckpt'),
+        '--engine',
+        'builtin',
+        '--steps',
+        '20',
+        '--out',
+        out,
+        '--no-record',
+      );
+      expect(onBuiltin.status, onBuiltin.stderr).toBe(0);
+      expect(onBuiltin.stderr).toContain('Continued from a pytorch checkpoint on builtin.');
+      const back = cli(
+        'train',
+        '--resume',
+        join(out, 'step-0000020.ckpt'),
+        '--engine',
+        'pytorch',
+        '--python',
+        PYTHON,
+        '--steps',
+        '30',
+        '--out',
+        out,
+        '--no-record',
+      );
+      expect(back.status, back.stderr).toBe(0);
+      expect(back.stderr).toContain('Continued from a builtin checkpoint on pytorch.');
+      expect(existsSync(join(out, 'step-0000030.ckpt'))).toBe(true);
+    });
+
+    it('a CLI killed with SIGKILL leaves no Python process behind', async () => {
+      const run = background([
+        'train',
+        '--engine',
+        'pytorch',
+        '--processes',
+        '2',
+        '--python',
+        PYTHON,
+        '--sample',
+        '--steps',
+        '100000',
+        '--log-every',
+        '1',
+        '--no-record',
+        '--json',
+      ]);
+      const lines = createInterface({ input: run.child.stdout! });
+      await new Promise<void>((resolve) => lines.once('line', () => resolve())); // training
+      const ranks = spawnSync('pgrep', ['-P', String(run.child.pid)], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .map(Number);
+      expect(ranks).toHaveLength(2);
+      run.child.kill('SIGKILL');
+      const deadline = Date.now() + 60_000;
+      while (ranks.some(running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(ranks.filter(running)).toEqual([]);
+    });
+  }
 });

@@ -100,7 +100,7 @@ export type WorkerCommand =
 /** A training worker's state. `preparing`: reading the corpus and building the model. */
 export type TrainState = 'preparing' | 'running' | 'paused' | 'stopping';
 
-/** Why a checkpoint was written; 'manual': the PyTorch engine's `checkpoint` command (PROTOCOL.md). */
+/** `manual`: a person asked for one while the run trains (the PyTorch engine's `checkpoint` command). */
 export type CheckpointTrigger = 'periodic' | 'best' | 'pause' | 'stop' | 'final' | 'manual';
 
 export interface WrittenCheckpoint {

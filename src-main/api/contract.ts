@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseInput, StudioError } from './errors';
 import {
+  engineSchema,
   finite,
   id,
   runConfigEditsSchema,
@@ -91,6 +92,7 @@ export const methods = {
       checkpointId: id().optional(), // default: the newest checkpoint with finite weights
       mode: z.enum(['cut', 'fork']).optional(), // history after an older checkpoint: cut it, or fork a new run
       steps: positiveWhole(100_000_000).optional(), // a new total, to train a finished run further
+      engine: engineSchema.optional(), // continue on the other engine (from the same checkpoint)
     }),
     result: returns<RunSummary>(),
   },

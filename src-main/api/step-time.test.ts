@@ -124,6 +124,19 @@ describe('time per step', () => {
     expect(!other.known && other.reason).toMatch(/TypeScript backend/);
   });
 
+  it('does not scale a PyTorch run’s step time from the builtin engine’s speed', () => {
+    const estimate = estimateStepTime(
+      { ...tinyPreset(), engine: 'pytorch' },
+      TINY_PARAMETERS,
+      [reference()],
+      2,
+    );
+    expect(estimate).toEqual({
+      known: false,
+      reason: 'Measured by the PyTorch engine once the run has taken its first steps.',
+    });
+  });
+
   it('has no total while the number of steps is not valid', () => {
     const c = tinyPreset();
     c.train = { ...c.train, steps: Number.NaN };

@@ -56,6 +56,9 @@ export function estimateStepTime(
   references: readonly SpeedReference[],
   cores: number,
 ): StepTimeEstimate {
+  if (config.engine === 'pytorch') {
+    return { known: false, reason: 'Measured by the PyTorch engine once the run has taken its first steps.' };
+  }
   const candidates = references.filter((r) => r.backend === config.backend);
   if (candidates.length === 0) {
     return {

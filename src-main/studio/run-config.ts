@@ -6,7 +6,7 @@ import { splitSizes } from '../../src-worker/data/split';
 import { MODEL_PRESETS, PRESET_BATCH } from '../../src-worker/model/config';
 import type { ModelPresetName } from '../../src-worker/model/config';
 import type { RunSpec } from '../../src-worker/train/setup';
-import { defaultThreads } from '../../src-worker/train/threads';
+import { DEFAULT_TRAINING_THREADS, defaultThreads } from '../../src-worker/train/threads';
 import { join } from 'node:path';
 import type { DatasetRecord } from './store';
 
@@ -110,6 +110,23 @@ export function applyEdits(config: RunConfig, edits: RunConfigEdits): RunConfig 
   // A new length without a new schedule: the schedule follows, so it still ends where the run does.
   const steps = edits.train?.steps;
   return steps !== undefined && edits.train?.schedule === undefined ? withSteps(edited, steps) : edited;
+}
+
+/**
+ * The config on another engine: each engine keeps only its own settings (threads for builtin,
+ * device and processes for pytorch; a device chosen before is kept).
+ */
+export function onEngine(config: RunConfig, engine: 'builtin' | 'pytorch'): RunConfig {
+  const { threads: _threads, engine: _engine, device, processes, ...rest } = config;
+  return engine === 'pytorch'
+    ? {
+        ...rest,
+        threads: DEFAULT_TRAINING_THREADS,
+        engine,
+        device: device ?? 'auto',
+        ...(processes === undefined ? {} : { processes }),
+      }
+    : { ...rest, threads: DEFAULT_TRAINING_THREADS };
 }
 
 /** The config with a new planned length (the schedule ends where the run does). */

@@ -1,4 +1,5 @@
-// Runs training: one worker_threads worker per active run (the main side never takes a step),
+// Runs training: one engine handle per active run — a worker_threads worker for the builtin
+// engine, the ranks of the PyTorch program for pytorch (the main side never takes a step),
 // a queue with a concurrency limit, pause / resume / stop between steps with acknowledgements,
 // supervision (a worker that throws, exits or stops heartbeating fails its run), recovery of runs
 // left active by a process that died, and a checkpoint on stop and on shutdown.
@@ -7,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProgressInfo, StudioEvent } from '../api';
 import { StudioError } from '../api';
+import { readCheckpointHeader } from '../../src-worker/checkpoint/read';
 import { PROTOCOL_VERSION, unreachable } from '../../src-worker/protocol';
 import type { CheckpointPolicy, TrainCommand, TrainState, WorkerEvent } from '../../src-worker/protocol';
 import type { RunSpec } from '../../src-worker/train/setup';
@@ -21,6 +23,8 @@ import { runSummary } from './store';
 import type { RunRecord, Store } from './store';
 import { isStorageFault } from './store/integrity';
 import { UpdateThrottle } from './update-throttle';
+import type { EngineHandle } from './engine-handle';
+import { TorchHandle } from './torch-handle';
 import { WorkerClient } from './worker-client';
 import type { WorkerExit } from './worker-client';
 
@@ -40,14 +44,19 @@ export interface RunManagerOptions {
   shutdownGraceMs: number;
   emit: (event: StudioEvent) => void;
   /** Live generations streamed by a training worker; returns false for a request it does not know. */
-  onGeneration: (client: WorkerClient, event: GenerationEvent | RequestErrorEvent) => boolean;
+  onGeneration: (client: EngineHandle, event: GenerationEvent | RequestErrorEvent) => boolean;
+  /** The PyTorch engine: the interpreter (read at each launch: a Settings change applies to the next run) and the program. */
+  python: () => string;
+  torchProgram: string;
+  /** This machine's cores, shared among a PyTorch run's ranks. */
+  cores: number;
   /** Recording hit a fault of the database file itself (see store/integrity.ts isStorageFault). */
   onStorageFault?: (err: unknown) => void;
 }
 
 interface ActiveRun {
   runId: number;
-  client: WorkerClient;
+  client: EngineHandle;
   recorder: RunRecorder;
   state: TrainState;
   step: number;
@@ -140,8 +149,8 @@ export class RunManager {
     return this.active.get(runId)?.progress ?? null;
   }
 
-  /** The worker of a run training now, for a live generation. */
-  liveClient(runId: number): WorkerClient | null {
+  /** The engine of a run training now, for a live generation. */
+  liveClient(runId: number): EngineHandle | null {
     const a = this.active.get(runId);
     return a === undefined || a.ended ? null : a.client;
   }
@@ -269,14 +278,23 @@ export class RunManager {
       this.changed(runId);
       return;
     }
-    // The callbacks run only once the worker talks, after `active` below is set.
-    const client = new WorkerClient({
-      script: this.opts.workerScript,
+    // The callbacks run only once the engine talks, after `active` below is set.
+    const handlers = {
       flushMs: this.opts.flushMs,
       heartbeatMs: this.opts.heartbeatMs,
-      onEvent: (event) => this.receive(active, event),
-      onExit: (exit) => this.exited(active, exit),
-    });
+      onEvent: (event: WorkerEvent) => this.receive(active, event),
+      onExit: (exit: WorkerExit) => this.exited(active, exit),
+    };
+    const pytorch = command.spec.engine === 'pytorch';
+    const client: EngineHandle = pytorch
+      ? new TorchHandle({
+          ...handlers,
+          python: this.opts.python(),
+          program: this.opts.torchProgram,
+          cores: this.opts.cores,
+          stopGraceMs: this.opts.shutdownGraceMs,
+        })
+      : new WorkerClient({ ...handlers, script: this.opts.workerScript });
     const active: ActiveRun = {
       runId,
       recorder,
@@ -303,13 +321,32 @@ export class RunManager {
         level: 'info',
         code: command.resumeFrom === null ? 'started' : 'resumed',
         message:
-          command.resumeFrom === null
+          (command.resumeFrom === null
             ? 'Training started.'
-            : `Training resumed from the checkpoint of step ${run.step}.`,
+            : `Training resumed from the checkpoint of step ${run.step}.`) +
+          (pytorch ? ' Starting the PyTorch engine… (importing torch takes a few seconds)' : ''),
       });
     });
     client.send(command);
     this.changed(runId);
+    if (command.resumeFrom !== null) void this.noteEngineChange(active, command.resumeFrom, pytorch);
+  }
+
+  /** A run that continues from a checkpoint another engine wrote says so in its events. */
+  private async noteEngineChange(a: ActiveRun, checkpoint: string, pytorch: boolean): Promise<void> {
+    const written = await readCheckpointHeader(checkpoint).then(
+      ({ header }) => (header.backend.name === 'pytorch' ? 'pytorch' : 'builtin'),
+      () => null, // the engine reports a damaged file itself
+    );
+    const now = pytorch ? 'pytorch' : 'builtin';
+    if (written === null || written === now || a.ended) return;
+    a.recorder.lifecycle({
+      step: a.step,
+      level: 'info',
+      code: 'engine-changed',
+      message: `Continued from a ${written} checkpoint on ${now}: the same weights and optimizer moments, computed by another engine from here on.`,
+    });
+    this.changed(a.runId);
   }
 
   private trainCommand(run: RunRecord): Omit<TrainCommand, 'requestId'> {

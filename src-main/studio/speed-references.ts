@@ -16,7 +16,8 @@ export function speedReferences(store: Store): SpeedReference[] {
     const record = store.runs.get(run.id);
     const config = record?.config ?? null;
     const dataset = run.datasetId === null ? null : store.datasets.get(run.datasetId);
-    if (config === null || dataset === null || run.step === 0) continue;
+    // The estimate scales the builtin engine's speed; a pytorch run's says nothing of it.
+    if (config === null || config.engine === 'pytorch' || dataset === null || run.step === 0) continue;
     const series = store.metrics.series(run.id, 'perf/step_ms', 1000, Math.floor(run.step / 2));
     const stepMs = median(series.points.map((p) => p.value).filter((v): v is number => v !== null && v > 0));
     if (!(stepMs > 0)) continue;

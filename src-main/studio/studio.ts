@@ -6,6 +6,7 @@
 import { availableParallelism, freemem } from 'node:os';
 import { dispatch, StudioError } from '../api';
 import type { StudioEvent, StudioHandlers } from '../api';
+import { torchProgramPath } from '../../src-worker/torch-launch/program';
 import { ensureDataDir } from './data-dir';
 import { ExternalRuns } from './external-runs';
 import { answeredBy, ErrorLog } from './error-log';
@@ -37,6 +38,8 @@ export interface StudioOptions {
   freeMemory?: () => number; // for the memory check (default: os.freemem)
   /** How dataDir was decided and where a new choice is saved; without it the folder cannot be changed. */
   dataFolder?: Omit<DataDirResolution, 'dataDir'>;
+  /** The PyTorch engine program (default: the app's cllm_torch.py). */
+  torchProgram?: string;
   /** better-sqlite3's native addon for the database, instead of node_modules' (Node's build). */
   nativeBinding?: string;
   /** How often the database is asked whether another process (a terminal run) wrote (default 250). */
@@ -63,6 +66,7 @@ export class Studio {
     const flushMs = options.flushMs ?? 200;
     const heartbeatMs = options.heartbeatMs ?? 1000;
     this.workers = new OneShotWorkers({ script: options.workerScript, flushMs, heartbeatMs });
+    const torchProgram = options.torchProgram ?? torchProgramPath();
     this.manager = new RunManager({
       store,
       workerScript: options.workerScript,
@@ -76,6 +80,9 @@ export class Studio {
       emit: (event) => this.emit(event),
       onGeneration: (client, event) => generations.route(client, event),
       onStorageFault: (err) => options.onStorageFault?.(err),
+      python: () => store.settings.get().pythonPath,
+      torchProgram,
+      cores: options.cores ?? availableParallelism(),
     });
     const ctx: StudioContext = {
       store,
@@ -95,7 +102,7 @@ export class Studio {
       ...checkpointHandlers(ctx),
       ...generations.handlers,
       ...settingsHandlers(ctx, options.dataFolder),
-      ...engineHandlers(ctx),
+      ...engineHandlers(ctx, torchProgram),
       ...storeHealthHandlers(ctx),
     };
     this.handlers = answeredBy(handlers, this.errorLog, (err) => {

@@ -25,6 +25,7 @@ import { LocalGradients } from '../train/gradients';
 import { Optimizer } from '../train/optimizer';
 import { Rng } from '../util/rng';
 import { measureMatmuls, measureTorchMatmuls } from './bench-matmul';
+import { measureTorchEngine } from './bench-torch-engine';
 import type { MatmulMeasurement } from './bench-matmul';
 import { jsonLine } from './format';
 import * as parse from './parse';
@@ -293,6 +294,12 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
           wasmOnly ??= kernelPath === defaultWasmKernelPath() ? m : undefined;
         }
       }
+    }
+    if (o.torch) {
+      const engine = await measureTorchEngine(preset, o.steps, o.warmup);
+      if (typeof engine === 'string') {
+        if (!o.json) process.stdout.write(engine + '\n');
+      } else engine.forEach((m) => print(m, {}));
     }
   }
 }

@@ -38,13 +38,15 @@ export async function runTrainCommand(
   cmd: Command,
   extensions: CliExtensions = {},
 ): Promise<void> {
-  const engine = await engineOf(opts, cmd);
+  const { engine, writtenBy } = await engineOf(opts, cmd);
   checkEngineFlags({ ...opts, engine }, cmd);
-  if (engine === 'pytorch') return runTorchTrainCommand({ ...opts, engine }, cmd, extensions);
   const json = opts.json === true;
   const say = (text: string): void => {
     if (!json) process.stderr.write(text + '\n');
   };
+  if (writtenBy !== null && writtenBy !== engine)
+    say(`Continued from a ${writtenBy} checkpoint on ${engine}.`);
+  if (engine === 'pytorch') return runTorchTrainCommand({ ...opts, engine }, cmd, extensions);
   const run = await openRun(opts, cmd);
   try {
     const recorder =
@@ -260,11 +262,19 @@ async function train(
   say(`Sample:\n${text}`);
 }
 
-/** The engine a run trains on: --engine, or for a resumed run without it the checkpoint's engine. */
-async function engineOf(opts: TrainOptions, cmd: Command): Promise<EngineName> {
-  if (opts.resume === undefined || cmd.getOptionValueSource('engine') === 'cli') return opts.engine;
+/**
+ * The engine a run trains on (--engine, or for a resumed run without it the checkpoint's own
+ * engine) and, for a resumed run, the engine that wrote the checkpoint.
+ */
+async function engineOf(
+  opts: TrainOptions,
+  cmd: Command,
+): Promise<{ engine: EngineName; writtenBy: EngineName | null }> {
+  if (opts.resume === undefined) return { engine: opts.engine, writtenBy: null };
   const { header } = await readCheckpointHeader(resolve(opts.resume));
-  return (header.trainConfig as { spec?: RunSpec }).spec?.engine ?? 'builtin';
+  const writtenBy: EngineName = header.backend.name === 'pytorch' ? 'pytorch' : 'builtin';
+  const stored = (header.trainConfig as { spec?: RunSpec }).spec?.engine ?? 'builtin';
+  return { engine: cmd.getOptionValueSource('engine') === 'cli' ? opts.engine : stored, writtenBy };
 }
 
 async function openRun(opts: TrainOptions, cmd: Command): Promise<PreparedRun> {

@@ -3,7 +3,7 @@
 // from the bundles in out/ or from the sources the tests run.
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const TORCH_PROGRAM_NAME = 'cllm_torch.py';
@@ -17,13 +17,20 @@ function candidates(): string[] {
   // Electron sets resourcesPath in a packaged app (and to its own folder when run unpackaged).
   const resources = (process as { resourcesPath?: string }).resourcesPath;
   if (resources !== undefined) out.push(join(resources, 'pytorch', TORCH_PROGRAM_NAME));
-  // Two folders up is the repository from out/engine/*.js, out/main/*.js and src-worker/torch-launch/*.ts.
-  out.push(fileURLToPath(new URL(`../../src-worker/pytorch/${TORCH_PROGRAM_NAME}`, import.meta.url)));
+  // From the repository: this module is a source file or part of a bundle somewhere under out/
+  // (how deep depends on the bundler), so each folder above it is asked.
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    out.push(join(dir, 'src-worker', 'pytorch', TORCH_PROGRAM_NAME));
+    if (dirname(dir) === dir) break;
+  }
   return out;
 }
 
-/** The path of the engine program, or the first place looked when it is nowhere (for the message). */
+/** The path of the engine program, or where it belongs in the repository when it is nowhere (for the message). */
 export function torchProgramPath(): string {
   const all = candidates();
-  return all.find((p) => existsSync(p)) ?? all[all.length - 1];
+  const repository = fileURLToPath(
+    new URL(`../../src-worker/pytorch/${TORCH_PROGRAM_NAME}`, import.meta.url),
+  );
+  return all.find((p) => existsSync(p)) ?? repository;
 }

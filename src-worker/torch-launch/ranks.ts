@@ -139,9 +139,8 @@ export class TorchRanks {
     return this.ranks.map((r) => r.child.pid as number);
   }
 
-  /** Writes a command to rank 0 (on rank 0's machine); returns its request id. */
-  send(command: WithoutRequestId<EngineCommand>): number {
-    const requestId = this.nextRequestId++;
+  /** Writes a command to rank 0 (on rank 0's machine); returns its request id (the caller's, if given). */
+  send(command: WithoutRequestId<EngineCommand>, requestId = this.nextRequestId++): number {
     const stdin = this.ranks[0]?.child.stdin;
     if (stdin && !stdin.destroyed && stdin.writable)
       stdin.write(JSON.stringify({ ...command, requestId }) + '\n');
@@ -152,9 +151,9 @@ export class TorchRanks {
    * Ends the run: the protocol's stop (a final checkpoint), then after `stopGraceMs` SIGTERM to
    * every group, then SIGKILL. Resolves when every rank has exited.
    */
-  async shutdown(stopGraceMs: number): Promise<RanksExit> {
+  async shutdown(stopGraceMs: number, requestId?: number): Promise<RanksExit> {
     if (this.alive) {
-      this.send({ type: 'stop' });
+      this.send({ type: 'stop' }, requestId);
       this.later(stopGraceMs, () => this.escalate());
     }
     return this.exited;

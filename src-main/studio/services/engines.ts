@@ -2,14 +2,14 @@
 // Compute card shows before a run starts ("PyTorch 1.13.1 · CPU · gloo", or what is missing).
 
 import { checkTorchEnvironment } from '../../../src-worker/torch-launch/environment';
-import { torchProgramPath } from '../../../src-worker/torch-launch/program';
 import type { HandlersOf, StudioContext } from './context';
 
-export function engineHandlers(ctx: StudioContext): HandlersOf<'engines'> {
+/** `program`: the engine program the studio's runs use (the app's cllm_torch.py unless a caller chose one). */
+export function engineHandlers(ctx: StudioContext, program: string): HandlersOf<'engines'> {
   return {
     'engines.pytorch': async ({ fresh }) => {
       const python = ctx.store.settings.get().pythonPath;
-      const env = await checkTorchEnvironment(python, torchProgramPath(), { fresh });
+      const env = await checkTorchEnvironment(python, program, { fresh });
       return {
         available: env.ok,
         python,

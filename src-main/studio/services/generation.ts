@@ -8,12 +8,12 @@ import type { ValidInput } from '../../api';
 import type { GenerateCommand } from '../../../src-worker/protocol';
 import { requireCheckpoint, requireRun } from '../lookups';
 import type { GenerationEvent, RequestErrorEvent } from '../run-manager';
-import type { WorkerClient } from '../worker-client';
+import type { EngineHandle } from '../engine-handle';
 import type { HandlersOf, StudioContext } from './context';
 
 interface GenerationJob {
   generationId: string;
-  client: WorkerClient;
+  client: EngineHandle;
   requestId: number;
   tokens: number; // generated so far, for the event that ends it with an error
 }
@@ -50,7 +50,7 @@ export class Generations {
   }
 
   /** Routes a worker's generation text (or a request's error) to its generation; false if unknown. */
-  route(client: WorkerClient, event: GenerationEvent | RequestErrorEvent): boolean {
+  route(client: EngineHandle, event: GenerationEvent | RequestErrorEvent): boolean {
     const job = [...this.jobs.values()].find((j) => j.client === client && j.requestId === event.requestId);
     if (job === undefined) return false;
     if (event.type === 'error') {
@@ -84,7 +84,7 @@ export class Generations {
       topK: i.topK,
       topP: i.topP,
     };
-    let client: WorkerClient;
+    let client: EngineHandle;
     let source: GenerateCommand['source'];
     if (target.kind === 'run') {
       const live = this.ctx.manager.liveClient(target.runId);

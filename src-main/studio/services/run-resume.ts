@@ -1,7 +1,8 @@
 // Resuming a run: a paused worker simply continues; otherwise the run is queued to start from a
 // checkpoint (by default its newest one that verifies, see resume-point.ts). From an older checkpoint the later history is cut,
 // or — mode 'fork' — a new run is made that shares the history up to that step. A new length
-// (`steps`) is validated like any config and stored with the run before it is queued.
+// (`steps`) or another engine (`engine`) is validated like any config and stored with the run
+// before it is queued.
 
 import { unlink } from 'node:fs/promises';
 import { StudioError } from '../../api';
@@ -11,7 +12,7 @@ import { requireCheckpoint, requireDataset, requireRun } from '../lookups';
 import { commandRunElsewhere } from '../remote-control';
 import { heldElsewhere } from '../run-liveness';
 import { newestVerifiedCheckpoint, skippedEvent } from '../resume-point';
-import { specFor, withSteps } from '../run-config';
+import { onEngine, specFor, withSteps } from '../run-config';
 import { runSummary } from '../store';
 import { validConfig } from './config-check';
 import { emitRunChanged } from './context';
@@ -25,6 +26,7 @@ export interface ResumeRequest {
   checkpointId?: number | undefined;
   mode?: 'cut' | 'fork' | undefined;
   steps?: number | undefined;
+  engine?: 'builtin' | 'pytorch' | undefined;
 }
 
 export async function resumeRun(ctx: StudioContext, i: ResumeRequest): Promise<RunSummary> {
@@ -74,7 +76,7 @@ export async function resumeRun(ctx: StudioContext, i: ResumeRequest): Promise<R
     );
   }
   const from = checkpoint?.step ?? 0;
-  let lengthened: RunConfig | null = null;
+  let edited: RunConfig | null = null;
   if (i.steps !== undefined) {
     if (i.steps <= from) {
       throw new StudioError(
@@ -89,18 +91,27 @@ export async function resumeRun(ctx: StudioContext, i: ResumeRequest): Promise<R
         `Run "${run.name}" was started from a terminal; change its length there.`,
       );
     }
-    lengthened = validConfig(ctx, withSteps(run.config, i.steps));
+    edited = validConfig(ctx, withSteps(run.config, i.steps));
   } else if (from >= run.totalSteps) {
     throw new StudioError(
       'conflict',
       `Run "${run.name}" has trained all ${run.totalSteps} steps; give a larger number of steps to train it further.`,
     );
   }
+  if (i.engine !== undefined) {
+    if (run.config === null) {
+      throw new StudioError(
+        'conflict',
+        `Run "${run.name}" was started from a terminal; continue it there with --resume and --engine.`,
+      );
+    }
+    edited = validConfig(ctx, onEngine(edited ?? run.config, i.engine));
+  }
   const checkpointId = checkpoint?.id ?? null;
-  /** Queues the run that will train, with its new length if one was given (inside the transaction). */
+  /** Queues the run that will train, with its new length or engine if given (inside the transaction). */
   const queue = (id: number): void => {
-    if (lengthened !== null) {
-      const config = { ...lengthened, name: requireRun(store, id).name };
+    if (edited !== null) {
+      const config = { ...edited, name: requireRun(store, id).name };
       store.runs.setConfig(
         id,
         config,

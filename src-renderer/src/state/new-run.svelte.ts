@@ -1,7 +1,14 @@
 // The New run form: a run config being edited, checked by the service as it changes (each field's
 // message; the parameter, memory and time-per-step estimate), and create (+ start).
 
-import type { Estimate, FieldProblem, RunConfig, RunDetail, StepTimeEstimate } from '../../../src-main/api';
+import type {
+  Estimate,
+  FieldProblem,
+  RunConfig,
+  RunDetail,
+  StepTimeEstimate,
+  TorchEngineInfo,
+} from '../../../src-main/api';
 import { formatDuration } from '../lib/format';
 import { runConfigWarnings } from '../lib/run-config-warnings';
 import type { ConfigWarning } from '../lib/run-config-warnings';
@@ -45,6 +52,11 @@ export class NewRunState {
   startNow = $state(true);
   /** The person typed a name: it stays when the dataset or preset changes (until then it follows them). */
   nameEdited = $state(false);
+  /** The PyTorch engine's environment check (asked when the engine is chosen), or null before it. */
+  torch = $state<TorchEngineInfo | null>(null);
+  checkingTorch = $state(false);
+  /** The threads a builtin config had, given back when the engine goes from pytorch to builtin. */
+  private builtinThreads = 1;
   private validateTimer: ReturnType<typeof setTimeout> | null = null;
   private validation = 0;
 
@@ -91,6 +103,7 @@ export class NewRunState {
         this.config = { ...run.config, name: `${run.config.name} (copy)` };
         this.preset = 'custom';
         this.nameEdited = true; // the copy's name says whose copy it is, whatever it trains on
+        if (this.config.engine === 'pytorch') void this.checkTorch(false);
       } else if (datasetId !== null) {
         this.config = await t.call('runs.defaults', { datasetId, preset: 'tiny' });
         this.preset = 'tiny';
@@ -128,6 +141,45 @@ export class NewRunState {
         this.config.name = defaults.name.replace(/ · tiny$/, ' · custom');
     }
     this.validateNow();
+  }
+
+  /**
+   * The engine: each keeps only its own settings (threads for builtin; device and processes for
+   * pytorch), so the config never carries a setting its engine would refuse.
+   */
+  chooseEngine(engine: 'builtin' | 'pytorch'): void {
+    const config = this.config;
+    if (config === null || (config.engine ?? 'builtin') === engine) return;
+    if (engine === 'pytorch') {
+      this.builtinThreads = config.threads;
+      config.threads = 1; // the default, which a pytorch run leaves alone (it runs processes instead)
+      config.engine = 'pytorch';
+      config.device = 'auto';
+      void this.checkTorch(false);
+    } else {
+      delete config.engine;
+      delete config.device;
+      delete config.processes;
+      config.threads = this.builtinThreads;
+    }
+    this.validateNow();
+  }
+
+  /** Asks the studio whether Python with torch is there (fresh: again, after installing it). */
+  async checkTorch(fresh: boolean): Promise<void> {
+    this.checkingTorch = true;
+    try {
+      this.torch = await transport().call('engines.pytorch', { fresh });
+    } catch (err) {
+      this.torch = {
+        available: false,
+        python: '',
+        summary: messageOf(err),
+        devices: { cuda: [], mps: false },
+      };
+    } finally {
+      this.checkingTorch = false;
+    }
   }
 
   /** Called after every edit: checks the config a moment after the typing stops. */

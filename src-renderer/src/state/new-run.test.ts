@@ -2,10 +2,10 @@
 // refusal's count. (The time-per-step estimate itself is the service's: src-main/api/step-time.ts.)
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Estimate } from '../../../src-main/api';
+import type { Estimate, RunConfig } from '../../../src-main/api';
 import { setTransport } from './api';
 import { fakeTransport } from './fake-transport';
-import { tinyPreset } from './fixtures';
+import { runSummary, tinyPreset } from './fixtures';
 import { formatSeconds, NewRunState } from './new-run.svelte';
 
 const TINY_PARAMETERS = 809_472;
@@ -125,5 +125,33 @@ describe('the default name', () => {
       'runs.get',
       'runs.validate',
     ]);
+  });
+});
+
+describe('the engine on the Compute card', () => {
+  it('keeps only the chosen engine’s settings and shows the environment check', async () => {
+    const t = fakeTransport({
+      'runs.validate': () => ({ ok: true, problems: [], estimate: null }),
+      'engines.pytorch': () => ({
+        available: false,
+        python: 'python3',
+        summary: 'not found: there is no Python interpreter "python3"; install python3 and PyTorch …',
+        devices: { cuda: [], mps: false },
+      }),
+    });
+    setTransport(t);
+    const form = new NewRunState();
+    form.config = { ...tinyPreset(), threads: 2 };
+
+    form.chooseEngine('pytorch');
+    expect(form.config).toMatchObject({ engine: 'pytorch', device: 'auto' });
+    expect(form.config.threads).toBe(1); // the default, which a pytorch run leaves alone
+    await vi.waitFor(() => expect(form.torch?.summary).toMatch(/^not found: .*install python3 and PyTorch/));
+    expect(form.stepTime).toBeNull(); // no estimate yet; with one, the PyTorch engine measures it
+
+    form.chooseEngine('builtin');
+    expect(form.config.engine).toBeUndefined();
+    expect(form.config.device).toBeUndefined();
+    expect(form.config.threads).toBe(2);
   });
 });

@@ -1,0 +1,224 @@
+// The engine handle of a PyTorch run: on the `train` command it checks the environment, writes
+// the job (the engine's own tokenization and split) into the run's folder, and starts the ranks;
+// then it forwards pause / resume / stop to rank 0's stdin and rank 0's events to the RunManager,
+// exactly as a worker's. Commands sent while the job is being written wait and follow it.
+
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { serializeError } from '../../src-worker/protocol';
+import type { TrainCommand, WorkerEvent } from '../../src-worker/protocol';
+import { tokenizerFromJSON } from '../../src-worker/data/tokenizer-json';
+import { defaultProcesses, resolveDevice } from '../../src-worker/torch-launch/device';
+import { checkTorchEnvironment } from '../../src-worker/torch-launch/environment';
+import { prepareTorchJob } from '../../src-worker/torch-launch/job';
+import { TorchRanks } from '../../src-worker/torch-launch/ranks';
+import type { EngineCommand } from '../../src-worker/torch-launch/ranks';
+import type { EngineHandle } from './engine-handle';
+import type { CommandInput, WorkerExit } from './worker-client';
+import { WorkerGoneError } from './worker-client';
+
+export interface TorchHandleOptions {
+  python: string;
+  program: string;
+  flushMs: number;
+  heartbeatMs: number;
+  /** This machine's cores, shared among the ranks (OMP_NUM_THREADS). */
+  cores: number;
+  /** After a stop, how long the ranks get for their final checkpoint before SIGTERM. */
+  stopGraceMs: number;
+  onEvent: (event: WorkerEvent) => void;
+  onExit: (exit: WorkerExit) => void;
+}
+
+interface Waiter {
+  match: (event: WorkerEvent) => boolean;
+  resolve: (event: WorkerEvent) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+type Forwarded = Exclude<EngineCommand['type'], 'checkpoint'>;
+
+export class TorchHandle implements EngineHandle {
+  readonly exited: Promise<WorkerExit>;
+  private ranks: TorchRanks | null = null;
+  /** Commands that came while the job was being written, sent once the ranks are up. */
+  private pending: { type: Forwarded; requestId: number }[] = [];
+  private nextRequestId = 1;
+  private waiters = new Set<Waiter>();
+  private exitInfo: WorkerExit | null = null;
+  private aborted = false;
+  private resolveExit!: (exit: WorkerExit) => void;
+  private workDir: string | null = null;
+
+  constructor(private readonly o: TorchHandleOptions) {
+    this.exited = new Promise((resolve) => {
+      this.resolveExit = resolve;
+    });
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === null;
+  }
+
+  get lastMessageAt(): number {
+    // Writing the job and importing torch take seconds with nothing to say: that is not a hang.
+    return this.ranks?.lastMessageAt ?? Date.now();
+  }
+
+  send(command: CommandInput): number {
+    const requestId = this.nextRequestId++;
+    switch (command.type) {
+      case 'train':
+        void this.start({ ...command, requestId });
+        break;
+      case 'pause':
+      case 'resume':
+      case 'stop':
+        if (this.ranks === null) this.pending.push({ type: command.type, requestId });
+        else this.forward({ type: command.type, requestId });
+        break;
+      case 'generate':
+        // Answered like a failed request, so the caller's generation ends with this message.
+        queueMicrotask(() =>
+          this.emit({
+            type: 'error',
+            requestId,
+            fatal: false,
+            error: serializeError(
+              new Error(
+                'Live generation runs on the builtin engine only; generate from one of this run’s checkpoints.',
+              ),
+            ),
+          }),
+        );
+        break;
+      case 'cancel-generation':
+        break; // nothing live to cancel
+      case 'import-dataset':
+        throw new Error('A PyTorch run handle does not import datasets.');
+    }
+    return requestId;
+  }
+
+  waitFor(
+    match: (event: WorkerEvent) => boolean,
+    timeoutMs: number | null,
+    what: string,
+  ): Promise<WorkerEvent> {
+    if (this.exitInfo !== null) return Promise.reject(new WorkerGoneError('The PyTorch engine has exited.'));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        match,
+        resolve,
+        reject,
+        timer:
+          timeoutMs === null
+            ? null
+            : setTimeout(() => {
+                this.waiters.delete(waiter);
+                reject(
+                  new WorkerGoneError(
+                    `The PyTorch engine did not ${what} within ${Math.round(timeoutMs / 1000)} s.`,
+                  ),
+                );
+              }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.aborted = true;
+    if (this.ranks !== null) await this.ranks.terminate();
+    else await this.exited;
+  }
+
+  private async start(command: TrainCommand): Promise<void> {
+    try {
+      const env = await checkTorchEnvironment(this.o.python, this.o.program);
+      if (!env.ok) throw new Error(`The PyTorch engine is ${env.summary}`);
+      const { spec } = command;
+      const device = resolveDevice(spec.device ?? 'auto', env.report);
+      const processes = spec.processes ?? defaultProcesses(device, env.report);
+      // The job lives beside the run's checkpoints while it trains, and goes with the run's end.
+      this.workDir = join(dirname(command.checkpointDir), 'pytorch-job');
+      const tokenizer =
+        command.tokenizerPath === null || command.resumeFrom !== null
+          ? undefined
+          : tokenizerFromJSON(await readFile(command.tokenizerPath, 'utf8'));
+      const job = await prepareTorchJob(spec, {
+        workDir: this.workDir,
+        checkpointDir: command.checkpointDir,
+        device,
+        resumeFrom: command.resumeFrom,
+        tokenizer,
+        checkpoints: command.checkpoints,
+        heartbeatMs: this.o.heartbeatMs,
+        flushMs: this.o.flushMs,
+        timeoutSeconds: 60,
+      });
+      if (this.aborted) throw new Error('The run was ended before the PyTorch engine started.');
+      this.ranks = await TorchRanks.start({
+        python: this.o.python,
+        program: this.o.program,
+        jobPath: job.path,
+        processes,
+        nnodes: 1,
+        nodeRank: 0,
+        master: null,
+        threadsPerRank: Math.max(1, Math.floor(this.o.cores / processes)),
+        onEvent: (event) => this.emit(event),
+        onExit: () => undefined,
+      });
+      for (const c of this.pending.splice(0)) this.forward(c);
+      const exit = await this.ranks.exited;
+      this.finish({
+        code: exit.code ?? 1,
+        error:
+          exit.failure === null
+            ? null
+            : {
+                name: 'EngineFailure',
+                message: exit.failure,
+                stack: null,
+                details: { rank: exit.failedRank },
+              },
+      });
+    } catch (err) {
+      // Nothing trains yet: the run fails with why (no torch, a split too small, …).
+      this.emit({ type: 'error', requestId: command.requestId, fatal: true, error: serializeError(err) });
+      this.finish({ code: 1, error: null });
+    }
+  }
+
+  /** A stop escalates to SIGTERM and SIGKILL if the ranks do not end within the grace time. */
+  private forward(c: { type: Forwarded; requestId: number }): void {
+    const ranks = this.ranks as TorchRanks;
+    if (c.type === 'stop') void ranks.shutdown(this.o.stopGraceMs, c.requestId);
+    else ranks.send({ type: c.type }, c.requestId);
+  }
+
+  private emit(event: WorkerEvent): void {
+    this.o.onEvent(event);
+    for (const w of this.waiters) {
+      if (!w.match(event)) continue;
+      if (w.timer !== null) clearTimeout(w.timer);
+      this.waiters.delete(w);
+      w.resolve(event);
+    }
+  }
+
+  private finish(exit: WorkerExit): void {
+    if (this.exitInfo !== null) return;
+    this.exitInfo = exit;
+    if (this.workDir !== null) void rm(this.workDir, { recursive: true, force: true });
+    this.o.onExit(exit);
+    for (const w of this.waiters) {
+      if (w.timer !== null) clearTimeout(w.timer);
+      w.reject(new WorkerGoneError('The PyTorch engine has exited.'));
+    }
+    this.waiters.clear();
+    this.resolveExit(exit);
+  }
+}
