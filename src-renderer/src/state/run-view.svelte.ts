@@ -215,7 +215,10 @@ export class RunViewState {
       case 'run-update': {
         if (event.runId !== this.id) return;
         const u = event.update;
-        if (u.progress !== null) this.progress = u.progress;
+        // An action's answer (HTTP) can overtake events the WebSocket still holds: a progress report
+        // older than the step already shown is stale, so the step never runs backwards on screen.
+        const fresh = u.progress !== null && (this.detail === null || u.progress.step >= this.detail.step);
+        if (fresh) this.progress = u.progress;
         if (u.metrics.length > 0) {
           const next = { ...this.series };
           for (const m of u.metrics) next[m.key] = appendPoints(next[m.key] ?? [], m.points, MAX_LIVE_POINTS);
@@ -240,7 +243,7 @@ export class RunViewState {
         // Retention deletes old checkpoints without an event, so the list is re-read, not grown.
         if (u.checkpoints.length > 0) this.scheduleCheckpointRefresh();
         if (this.detail !== null) {
-          if (u.progress !== null) {
+          if (fresh && u.progress !== null) {
             this.detail.step = u.progress.step;
             this.detail.tokensSeen = u.progress.tokensSeen;
             if (u.progress.loss !== null) this.detail.lastTrainLoss = u.progress.loss;

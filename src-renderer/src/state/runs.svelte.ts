@@ -78,7 +78,9 @@ export class RunsState extends LoadedList<RunSummary> {
         const progress = event.update.progress;
         if (progress === null) return;
         const run = this.items.find((r) => r.id === event.runId);
-        if (run !== undefined) {
+        // An action's answer (HTTP) can overtake events the WebSocket still holds: a report older
+        // than the step already shown is stale, and the step never runs backwards on screen.
+        if (run !== undefined && progress.step >= run.step) {
           run.step = progress.step;
           run.tokensSeen = progress.tokensSeen;
           // A null (not finite) value keeps the last one, as the stored run does.

@@ -104,6 +104,40 @@ describe('runs state', () => {
 });
 
 describe('run view', () => {
+  it('never moves the step back for a progress report the WebSocket delivered after the pause answer', () => {
+    setTransport(fakeTransport({ 'checkpoints.list': () => [] })); // a paused run's list is re-read
+    const view = new RunViewState();
+    view.id = 7;
+    view.detail = {
+      ...runSummary(7, { status: 'running', step: 100 }),
+      config: null,
+      spec: null,
+      notes: '',
+      errorStack: null,
+      checkpoints: [],
+      progress: null,
+    };
+    const report = (step: number): StudioEvent => ({
+      type: 'run-update',
+      runId: 7,
+      update: { ...emptyUpdate(), progress: { step, tokensSeen: step * 128 } as RunUpdate['progress'] },
+    });
+    view.handle(report(120));
+    expect(view.detail.step).toBe(120);
+    // The pause's answer came first (over HTTP): paused at 300. Reports the socket still held follow.
+    view.handle({ type: 'run-changed', run: runSummary(7, { status: 'paused', step: 300 }) });
+    view.handle(report(250));
+    expect(view.detail).toMatchObject({ status: 'paused', step: 300 });
+    expect(view.progress?.step).toBe(120);
+    view.handle(report(300));
+    expect(view.progress?.step).toBe(300);
+    // The list does the same.
+    const runs = new RunsState();
+    runs.items = [runSummary(7, { status: 'paused', step: 300 })];
+    runs.handle(report(250));
+    expect(runs.items[0]?.step).toBe(300);
+  });
+
   it('appends only later steps and thins a long series to the cap keeping its spike', () => {
     const points = Array.from({ length: 100 }, (_, i) => ({ step: i, value: 1 }));
     expect(
