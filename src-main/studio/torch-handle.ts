@@ -14,6 +14,7 @@ import { prepareTorchJob } from '../../src-worker/torch-launch/job';
 import { TorchRanks } from '../../src-worker/torch-launch/ranks';
 import type { EngineCommand } from '../../src-worker/torch-launch/ranks';
 import type { EngineHandle } from './engine-handle';
+import { EventWaiters } from './event-waiters';
 import type { CommandInput, WorkerExit } from './worker-client';
 import { WorkerGoneError } from './worker-client';
 
@@ -30,13 +31,6 @@ export interface TorchHandleOptions {
   onExit: (exit: WorkerExit) => void;
 }
 
-interface Waiter {
-  match: (event: WorkerEvent) => boolean;
-  resolve: (event: WorkerEvent) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout | null;
-}
-
 type Forwarded = Exclude<EngineCommand['type'], 'checkpoint'>;
 
 export class TorchHandle implements EngineHandle {
@@ -45,7 +39,7 @@ export class TorchHandle implements EngineHandle {
   /** Commands that came while the job was being written, sent once the ranks are up. */
   private pending: { type: Forwarded; requestId: number }[] = [];
   private nextRequestId = 1;
-  private waiters = new Set<Waiter>();
+  private readonly waiters = new EventWaiters();
   private exitInfo: WorkerExit | null = null;
   private aborted = false;
   private resolveExit!: (exit: WorkerExit) => void;
@@ -107,25 +101,14 @@ export class TorchHandle implements EngineHandle {
     what: string,
   ): Promise<WorkerEvent> {
     if (this.exitInfo !== null) return Promise.reject(new WorkerGoneError('The PyTorch engine has exited.'));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        match,
-        resolve,
-        reject,
-        timer:
-          timeoutMs === null
-            ? null
-            : setTimeout(() => {
-                this.waiters.delete(waiter);
-                reject(
-                  new WorkerGoneError(
-                    `The PyTorch engine did not ${what} within ${Math.round(timeoutMs / 1000)} s.`,
-                  ),
-                );
-              }, timeoutMs),
-      };
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(
+      match,
+      timeoutMs,
+      () =>
+        new WorkerGoneError(
+          `The PyTorch engine did not ${what} within ${Math.round((timeoutMs ?? 0) / 1000)} s.`,
+        ),
+    );
   }
 
   async terminate(): Promise<void> {
@@ -201,12 +184,7 @@ export class TorchHandle implements EngineHandle {
 
   private emit(event: WorkerEvent): void {
     this.o.onEvent(event);
-    for (const w of this.waiters) {
-      if (!w.match(event)) continue;
-      if (w.timer !== null) clearTimeout(w.timer);
-      this.waiters.delete(w);
-      w.resolve(event);
-    }
+    this.waiters.deliver(event);
   }
 
   private finish(exit: WorkerExit): void {
@@ -214,11 +192,7 @@ export class TorchHandle implements EngineHandle {
     this.exitInfo = exit;
     if (this.workDir !== null) void rm(this.workDir, { recursive: true, force: true });
     this.o.onExit(exit);
-    for (const w of this.waiters) {
-      if (w.timer !== null) clearTimeout(w.timer);
-      w.reject(new WorkerGoneError('The PyTorch engine has exited.'));
-    }
-    this.waiters.clear();
+    this.waiters.rejectAll(new WorkerGoneError('The PyTorch engine has exited.'));
     this.resolveExit(exit);
   }
 }

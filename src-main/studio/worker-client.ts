@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { PROTOCOL_VERSION, serializeError } from '../../src-worker/protocol';
 import type { SerializedError, WorkerBootData, WorkerCommand, WorkerEvent } from '../../src-worker/protocol';
+import { EventWaiters } from './event-waiters';
 
 type WithoutRequestId<T> = T extends unknown ? Omit<T, 'requestId'> : never;
 export type CommandInput = WithoutRequestId<WorkerCommand>;
@@ -28,13 +29,6 @@ export class WorkerGoneError extends Error {
   override name = 'WorkerGoneError';
 }
 
-interface Waiter {
-  match: (event: WorkerEvent) => boolean;
-  resolve: (event: WorkerEvent) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout | null;
-}
-
 export class WorkerClient {
   /** When the worker last said anything (a heartbeat, events, an acknowledgement). */
   lastMessageAt = Date.now();
@@ -42,7 +36,7 @@ export class WorkerClient {
   readonly exited: Promise<WorkerExit>;
   private readonly worker: Worker;
   private nextRequestId = 1;
-  private waiters = new Set<Waiter>();
+  private readonly waiters = new EventWaiters();
   private uncaught: SerializedError | null = null;
   private exitInfo: WorkerExit | null = null;
 
@@ -65,11 +59,7 @@ export class WorkerClient {
         const exit: WorkerExit = { code, error: this.uncaught };
         this.exitInfo = exit;
         this.options.onExit(exit);
-        for (const w of this.waiters) {
-          if (w.timer !== null) clearTimeout(w.timer);
-          w.reject(new WorkerGoneError(describeExit(exit)));
-        }
-        this.waiters.clear();
+        this.waiters.rejectAll(new WorkerGoneError(describeExit(exit)));
         resolve(exit);
       });
     });
@@ -93,23 +83,12 @@ export class WorkerClient {
     what: string,
   ): Promise<WorkerEvent> {
     if (this.exitInfo !== null) return Promise.reject(new WorkerGoneError(describeExit(this.exitInfo)));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        match,
-        resolve,
-        reject,
-        timer:
-          timeoutMs === null
-            ? null
-            : setTimeout(() => {
-                this.waiters.delete(waiter);
-                reject(
-                  new WorkerGoneError(`The worker did not ${what} within ${Math.round(timeoutMs / 1000)} s.`),
-                );
-              }, timeoutMs),
-      };
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(
+      match,
+      timeoutMs,
+      () =>
+        new WorkerGoneError(`The worker did not ${what} within ${Math.round((timeoutMs ?? 0) / 1000)} s.`),
+    );
   }
 
   /** Ends the worker at once (whatever it is doing). */
@@ -120,12 +99,7 @@ export class WorkerClient {
   private receive(event: WorkerEvent): void {
     this.lastMessageAt = Date.now();
     this.options.onEvent(event);
-    for (const w of this.waiters) {
-      if (!w.match(event)) continue;
-      if (w.timer !== null) clearTimeout(w.timer);
-      this.waiters.delete(w);
-      w.resolve(event);
-    }
+    this.waiters.deliver(event);
   }
 }
 
