@@ -16,8 +16,9 @@ const config: Configuration = {
   // addons (better-sqlite3) load from real files too.
   asarUnpack: ['out/engine/**', '**/*.node'],
   // The PyTorch engine's program runs under the user's Python, which reads real files only: it goes
-  // beside app.asar, in resources/pytorch/ (src-worker/torch-launch/program.ts looks there first).
-  extraResources: [{ from: 'src-worker/pytorch/cllm_torch.py', to: 'pytorch/cllm_torch.py' }],
+  // beside app.asar, in resources/pytorch/ (src-worker/torch-launch/program.ts looks there first):
+  // the entry script and its cllm package, sources only (no __pycache__ from runs in the repository).
+  extraResources: [{ from: 'src-worker/pytorch', to: 'pytorch', filter: ['cllm_torch.py', 'cllm/**/*.py'] }],
   // At packaging time only, @electron/rebuild builds better-sqlite3 against Electron's headers
   // for each target's ABI; `npm install` builds it for Node and never fetches Electron's headers.
   npmRebuild: true,

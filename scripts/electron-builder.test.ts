@@ -2,12 +2,16 @@
 // every platform's targets, the built app in the package, the engine and native addons outside
 // app.asar, better-sqlite3 rebuilt for Electron at packaging time and never at `npm install`.
 
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, matchesGlob, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import config from '../electron-builder';
-import { torchProgramPath } from '../src-worker/torch-launch/program';
+import { TORCH_PROGRAM_NAME, torchProgramPath } from '../src-worker/torch-launch/program';
+
+/** Any Python runs the program's --help (standard library only); the tests' own where set. */
+const PYTHON = process.env.CRYSTALLINE_PYTHON ?? 'python3';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   productName: string;
@@ -72,21 +76,41 @@ describe('the electron-builder configuration', () => {
     expect(unpacked('out/main/index.js')).toBe(false); // the rest stays in the archive
   });
 
-  it('carries the PyTorch engine program into resources/pytorch/, where the app looks for it', () => {
-    const [entry] = config.extraResources as { from: string; to: string }[];
+  it('carries the PyTorch engine program and its package into resources/pytorch/, where the app looks for it', () => {
+    const [entry] = config.extraResources as { from: string; to: string; filter: string[] }[];
     expect(existsSync(entry.from)).toBe(true);
+    // What electron-builder copies: the files under `from` that the filter takes.
+    const shipped = (readdirSync(entry.from, { recursive: true }) as string[])
+      .filter((file) => entry.filter.some((pattern) => matchesGlob(file, pattern)))
+      .sort();
+    const modules = readdirSync(join(entry.from, 'cllm')).filter((f) => f.endsWith('.py'));
+    expect(modules).toEqual(expect.arrayContaining(['__init__.py', 'cli.py', 'session.py']));
+    expect(shipped).toEqual([TORCH_PROGRAM_NAME, ...modules.map((m) => join('cllm', m))].sort());
+    expect(entry.filter.some((pattern) => matchesGlob('cllm/__pycache__/cli.cpython-311.pyc', pattern))).toBe(
+      false,
+    );
+
     const resources = mkdtempSync(join(tmpdir(), 'resources-'));
-    mkdirSync(join(resources, dirname(entry.to)), { recursive: true });
-    copyFileSync(entry.from, join(resources, entry.to));
+    for (const file of shipped) {
+      mkdirSync(dirname(join(resources, entry.to, file)), { recursive: true });
+      copyFileSync(join(entry.from, file), join(resources, entry.to, file));
+    }
     const electron = process as { resourcesPath?: string };
     electron.resourcesPath = resources;
     try {
-      expect(torchProgramPath()).toBe(join(resources, entry.to)); // packaged: beside app.asar
+      const program = torchProgramPath();
+      expect(program).toBe(join(resources, entry.to, TORCH_PROGRAM_NAME)); // packaged: beside app.asar
+      // The copy runs on its own, started from another folder: the package came along with it.
+      const help = spawnSync(PYTHON, [program, '--help'], { cwd: tmpdir(), encoding: 'utf8' });
+      if (help.error === undefined) {
+        expect(help.status, help.stderr).toBe(0);
+        expect(help.stdout).toMatch(/usage: cllm_torch\.py/);
+      }
     } finally {
       delete electron.resourcesPath;
       rmSync(resources, { recursive: true, force: true });
     }
-    expect(torchProgramPath()).toBe(resolve(entry.from)); // from the repository
+    expect(torchProgramPath()).toBe(resolve(entry.from, TORCH_PROGRAM_NAME)); // from the repository
   });
 
   it('rebuilds better-sqlite3 for Electron when packaging, and `npm install` never does', () => {

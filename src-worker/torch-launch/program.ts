@@ -1,6 +1,7 @@
-// Where the PyTorch engine program (src-worker/pytorch/cllm_torch.py) is: beside a packaged app's
-// resources (electron-builder's extraResources puts it in `pytorch/`), or in the repository, seen
-// from the bundles in out/ or from the sources the tests run.
+// Where the PyTorch engine program (src-worker/pytorch/cllm_torch.py, the entry script of the cllm
+// package beside it) is: beside a packaged app's resources (electron-builder's extraResources puts
+// both in `pytorch/`), or in the repository, seen from the bundles in out/ or from the sources the
+// tests run.
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
