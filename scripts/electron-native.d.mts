@@ -1,6 +1,8 @@
 // Types of scripts/electron-native.mjs, for the TypeScript that imports it (its test and
 // e2e/fixtures.ts): better-sqlite3 built for the installed Electron into out/native.
 
+import type { RebuildOptions } from '@electron/rebuild';
+
 export interface ExecResult {
   status: number | null;
   /** stdout and stderr together. */
@@ -11,9 +13,12 @@ export interface ExecResult {
 export interface NativeDeps {
   exists(path: string): boolean;
   readText(path: string): string;
+  writeText(path: string, text: string): void;
   makeTempDir(): string;
   /** Copies the package's sources, leaving out its build/ folder. */
   copyPackage(from: string, to: string): void;
+  /** Makes `to` a link to the folder `from` (a junction on Windows). */
+  linkPackage(from: string, to: string): void;
   mkdir(path: string): void;
   copyFile(from: string, to: string): void;
   rename(from: string, to: string): void;
@@ -30,6 +35,15 @@ export interface NativeDeps {
 export const systemDeps: NativeDeps;
 
 export function nativeBindingPath(root: string, version: string, platform: string, arch: string): string;
+
+/** What ensureElectronNative passes to @electron/rebuild's rebuild() (its child runs it with them). */
+export function rebuildOptions(
+  buildPath: string,
+  version: string,
+  platform: NodeJS.Platform,
+  arch: string,
+  buildFromSource: boolean,
+): RebuildOptions & Required<Pick<RebuildOptions, 'projectRootPath' | 'onlyModules' | 'buildFromSource'>>;
 
 export type ElectronFound = { binary: string; version: string } | { binary: null; reason: string };
 

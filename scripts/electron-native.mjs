@@ -1,7 +1,8 @@
 // better-sqlite3 built for the installed Electron's ABI, for running the app from the repository
 // (`npm start`, the e2e electron project): out/native/electron-<version>-<platform>-<arch>/.
 // `npm install` builds node_modules/better-sqlite3 for Node (the CLI, serve mode and the tests
-// need that), and this script never writes there: it builds a copy of the package in a temp folder.
+// need that), and this script never writes there: @electron/rebuild builds a copy of the package in
+// a temp folder. (The engine's own addon is Node-API and loads in Electron as it is.)
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -12,14 +13,18 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+const MODULE = 'better-sqlite3';
 const ADDON = 'better_sqlite3.node';
 const HEADERS_URL = 'https://electronjs.org/headers';
+const SCRIPT = fileURLToPath(import.meta.url);
 
 /** Where the app, run unpackaged by this Electron, loads better-sqlite3 from (main.ts agrees). */
 export function nativeBindingPath(root, version, platform, arch) {
@@ -30,10 +35,17 @@ export function nativeBindingPath(root, version, platform, arch) {
 export const systemDeps = {
   exists: existsSync,
   readText: (path) => readFileSync(path, 'utf8'),
+  writeText: (path, text) => writeFileSync(path, text),
   makeTempDir: () => mkdtempSync(join(tmpdir(), 'crystalline-sqlite-electron-')),
-  // The package's sources only: its build/ folder holds Node's addon and objects.
+  // The package's sources only (its build/ folder holds Node's addon and objects), as real files
+  // even where node_modules links packages in: the build must not write through a link.
   copyPackage: (from, to) =>
-    cpSync(from, to, { recursive: true, filter: (path) => path !== join(from, 'build') }),
+    cpSync(from, to, { recursive: true, dereference: true, filter: (path) => path !== join(from, 'build') }),
+  // A junction on Windows, which needs no privilege; a symbolic link elsewhere.
+  linkPackage: (from, to) => {
+    mkdirSync(dirname(to), { recursive: true });
+    symlinkSync(from, to, 'junction');
+  },
   mkdir: (path) => mkdirSync(path, { recursive: true }),
   copyFile: copyFileSync,
   rename: renameSync,
@@ -82,11 +94,34 @@ export function findElectron(root, env = process.env, deps = systemDeps) {
   return { binary, version };
 }
 
+/**
+ * What @electron/rebuild is asked to do: better-sqlite3 alone, in `buildPath` (a package.json that
+ * depends on it and a copy of it in node_modules), for this Electron, even if it looks built.
+ * projectRootPath is the folder itself, so that the library looks in no node_modules above it.
+ * Without `buildFromSource` it tries better-sqlite3's prebuilt addon (prebuild-install) first and
+ * compiles with node-gyp against Electron's headers when there is none.
+ */
+export function rebuildOptions(buildPath, version, platform, arch, buildFromSource) {
+  return {
+    buildPath,
+    projectRootPath: buildPath,
+    electronVersion: version,
+    platform,
+    arch,
+    onlyModules: [MODULE],
+    force: true,
+    headerURL: HEADERS_URL,
+    mode: 'sequential',
+    buildFromSource,
+  };
+}
+
+/** The last `n` lines of a tool's output that say something: no blank lines, no stack frames. */
 const lastLines = (output, n = 3) =>
   output
     .trim()
     .split('\n')
-    .filter((line) => line.trim() !== '')
+    .filter((line) => line.trim() !== '' && !/^\s+at /.test(line))
     .slice(-n)
     .join(' / ') || 'no output';
 
@@ -99,10 +134,32 @@ function loads(electron, path, env, deps) {
 }
 
 /**
+ * A build folder for @electron/rebuild in `work`: the package's sources in node_modules (`copy`),
+ * a package.json naming it, and the package's prebuild-install linked beside it, where the library
+ * looks for it.
+ */
+function prepareBuild(work, copy, installed, deps) {
+  deps.copyPackage(installed, copy);
+  const { version } = JSON.parse(deps.readText(join(installed, 'package.json')));
+  deps.writeText(
+    join(work, 'package.json'),
+    JSON.stringify({
+      name: 'crystalline-electron-native',
+      private: true,
+      dependencies: { [MODULE]: version },
+    }),
+  );
+  const prebuildInstall = deps.resolveFrom(installed, 'prebuild-install/package.json');
+  if (prebuildInstall !== null)
+    deps.linkPackage(dirname(prebuildInstall), join(work, 'node_modules', 'prebuild-install'));
+}
+
+/**
  * Makes sure out/native holds better-sqlite3 for the installed Electron, building it when it is
  * missing or does not load (`log` hears when a build starts). Returns `ready` with the path,
  * `no-electron` when there is no Electron binary to build for, or `failed` with a message saying
- * what to do.
+ * what to do. The build runs in a child process (this script with --rebuild), so that callers
+ * stay synchronous.
  */
 export function ensureElectronNative({
   root,
@@ -123,7 +180,7 @@ export function ensureElectronNative({
     deps.remove(target); // stale or damaged: built again below
   }
 
-  const installed = join(root, 'node_modules', 'better-sqlite3');
+  const installed = join(root, 'node_modules', MODULE);
   if (!deps.exists(join(installed, 'package.json'))) {
     return {
       status: 'failed',
@@ -132,23 +189,26 @@ export function ensureElectronNative({
   }
   const work = deps.makeTempDir();
   try {
-    const copy = join(work, 'better-sqlite3');
-    deps.copyPackage(installed, copy);
+    const copy = join(work, 'node_modules', MODULE);
+    prepareBuild(work, copy, installed, deps);
     const built = join(copy, 'build', 'Release', ADDON);
     const attempts = [];
-    for (const tool of buildTools(root, installed, electron.version, arch, env, deps)) {
-      if (tool.script === null) {
-        attempts.push(`${tool.name}: not installed`);
-        continue;
+    // A prebuilt addon may be for another ABI and not load: then once more, compiled from source.
+    for (const fromSource of [false, true]) {
+      const how = fromSource ? '@electron/rebuild from source' : '@electron/rebuild';
+      log(`Building ${wanted} with ${how} (the first time only)…`);
+      const options = rebuildOptions(work, electron.version, platform, arch, fromSource);
+      const r = deps.exec(process.execPath, [SCRIPT, '--rebuild', JSON.stringify(options)], {
+        cwd: work,
+        env,
+      });
+      if (r.status !== 0) {
+        attempts.push(`${how}: ${lastLines(r.output)}`);
+        break; // the library has tried the prebuilt addon and the compile already
       }
-      log(`Building ${wanted} with ${tool.name} (the first time only)…`);
-      const r = deps.exec(process.execPath, [tool.script, ...tool.args], { cwd: copy, env });
-      const problem =
-        r.status !== 0
-          ? lastLines(r.output)
-          : !deps.exists(built)
-            ? `it reported success but wrote no ${ADDON}`
-            : loads(electron, built, env, deps);
+      const problem = !deps.exists(built)
+        ? `it reported success but wrote no ${ADDON}`
+        : loads(electron, built, env, deps);
       if (problem === null) {
         deps.mkdir(dirname(target));
         // Copied beside the target, then renamed: a build cut short never leaves half a file.
@@ -159,18 +219,18 @@ export function ensureElectronNative({
           status: 'ready',
           path: target,
           built: true,
-          message: `${wanted} built with ${tool.name}: ${target}`,
+          message: `${wanted} built with ${how}: ${target}`,
         };
       }
-      attempts.push(`${tool.name}: ${problem}`);
+      attempts.push(`${how}: ${problem}`);
       deps.remove(join(copy, 'build'));
     }
     return {
       status: 'failed',
       message:
         `${wanted} could not be built (${attempts.join('; ')}). The first build needs the network: ` +
-        `prebuild-install downloads better-sqlite3's prebuilt addon from GitHub, node-gyp downloads ` +
-        `Electron's headers from ${HEADERS_URL} and compiles with Python and a C++ toolchain. Connect ` +
+        `@electron/rebuild downloads better-sqlite3's prebuilt addon from GitHub, or Electron's headers ` +
+        `from ${HEADERS_URL} to compile it with Python and a C++ toolchain. Connect ` +
         'and run `node scripts/electron-native.mjs` (npm start runs it); meanwhile `npm run serve` ' +
         'opens the studio in a browser.',
     };
@@ -179,40 +239,27 @@ export function ensureElectronNative({
   }
 }
 
-/** prebuild-install (better-sqlite3's own dependency) first, then a compile with node-gyp. */
-function buildTools(root, installed, version, arch, env, deps) {
-  // node-gyp from node_modules, or the one npm bundles (npm names it to the scripts it runs).
-  const gyp = deps.resolveFrom(root, 'node-gyp/bin/node-gyp.js') ?? env.npm_config_node_gyp ?? null;
-  return [
-    {
-      name: 'prebuild-install',
-      script: deps.resolveFrom(installed, 'prebuild-install/bin.js'),
-      args: ['--runtime=electron', `--target=${version}`, `--arch=${arch}`, '--verbose'],
-    },
-    {
-      name: 'node-gyp',
-      script: gyp,
-      args: [
-        'rebuild',
-        '--release',
-        `--target=${version}`,
-        `--arch=${arch}`,
-        `--dist-url=${HEADERS_URL}`,
-        '--runtime=electron',
-      ],
-    },
-  ];
-}
-
-// `node scripts/electron-native.mjs`: builds it for the installed Electron, or says why not.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const root = dirname(dirname(fileURLToPath(import.meta.url)));
-  const result = ensureElectronNative({ root, log: console.log });
-  const say = result.status === 'failed' ? console.error : console.log;
-  say(
-    result.status === 'no-electron'
-      ? `${basename(process.argv[1])}: nothing to build, ${result.message}.`
-      : result.message,
-  );
-  process.exit(result.status === 'failed' ? 1 : 0);
+  if (process.argv[2] === '--rebuild') {
+    // The child a build runs in: @electron/rebuild with the options ensureElectronNative chose.
+    // Its error's message is the last line of the output, which the parent reports.
+    try {
+      const { rebuild } = await import('@electron/rebuild');
+      await rebuild(JSON.parse(process.argv[3]));
+    } catch (err) {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    }
+  } else {
+    // `node scripts/electron-native.mjs`: builds it for the installed Electron, or says why not.
+    const root = dirname(dirname(SCRIPT));
+    const result = ensureElectronNative({ root, log: console.log });
+    const say = result.status === 'failed' ? console.error : console.log;
+    say(
+      result.status === 'no-electron'
+        ? `${basename(process.argv[1])}: nothing to build, ${result.message}.`
+        : result.message,
+    );
+    process.exit(result.status === 'failed' ? 1 : 0);
+  }
 }

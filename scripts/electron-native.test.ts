@@ -1,29 +1,38 @@
 // scripts/electron-native.mjs decides where better-sqlite3 for Electron goes and how it is built:
-// nothing without an Electron binary, prebuild-install then node-gyp in a temp copy of the package,
-// a clear message when both fail, and never a write into node_modules. Its world is faked here,
-// except in the last tests, which use the real file system and a stand-in Electron binary.
+// nothing without an Electron binary, @electron/rebuild (in a child process) on a temp copy of the
+// package, from source when the prebuilt addon does not load, a clear message when it fails, and
+// never a write into node_modules. Its world is faked here, except in the last tests, which use the
+// real file system, the real library and a stand-in Electron binary.
 
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RebuildOptions } from '@electron/rebuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteBindingPath } from '../src-main/electron/native-binding';
 import { tempDir } from '../src-main/studio/test-support/fixtures';
-import { ensureElectronNative, findElectron, nativeBindingPath, systemDeps } from './electron-native.mjs';
+import {
+  ensureElectronNative,
+  findElectron,
+  nativeBindingPath,
+  rebuildOptions,
+  systemDeps,
+} from './electron-native.mjs';
 import type { ExecResult, NativeDeps } from './electron-native.mjs';
 
+const SCRIPT = fileURLToPath(new URL('./electron-native.mjs', import.meta.url));
 const ROOT = resolve(tmpdir(), 'repo');
 const MODULES = join(ROOT, 'node_modules');
 const ELECTRON = join(MODULES, 'electron');
 const SQLITE = join(MODULES, 'better-sqlite3');
 const TEMP = resolve(tmpdir(), 'crystalline-sqlite-electron-1');
-const COPY = join(TEMP, 'better-sqlite3');
+const COPY = join(TEMP, 'node_modules', 'better-sqlite3');
 const BUILT = join(COPY, 'build', 'Release', 'better_sqlite3.node');
 const TARGET = join(ROOT, 'out', 'native', 'electron-45.4.1-linux-x64', 'better_sqlite3.node');
-const PREBUILD = join(SQLITE, 'node_modules', 'prebuild-install', 'bin.js');
-const GYP = join(MODULES, 'node-gyp', 'bin', 'node-gyp.js');
+const PREBUILD = join(MODULES, 'prebuild-install');
 
-/** An installed Electron 45.4.1 and better-sqlite3, and node_modules' tools. */
+/** An installed Electron 45.4.1 and better-sqlite3 12.4.1. */
 const INSTALLED = [
   join(ELECTRON, 'package.json'),
   join(ELECTRON, 'path.txt'),
@@ -39,35 +48,45 @@ interface Call {
   env: NodeJS.ProcessEnv;
 }
 
+/** A run of @electron/rebuild: the child's call and the options it was given. */
+interface Rebuild extends Call {
+  options: RebuildOptions;
+}
+
 interface World {
   deps: NativeDeps;
   files: Set<string>;
-  /** Every path written, created, renamed or removed. */
+  /** What was written to each text file. */
+  text: Record<string, string>;
+  /** Each link made: where → the folder it points to. */
+  links: Record<string, string>;
+  /** Every path written, created, linked, renamed or removed. */
   written: string[];
   calls: Call[];
 }
 
 /**
- * A fake world: `files` exist; `run` answers each build tool's process (and may add files, as a
+ * A fake world: `files` exist; `run` answers each run of @electron/rebuild (and may add files, as a
  * build would); `loads` says which addons load in Electron; `tools` overrides module resolution.
  */
 function world(options: {
   files?: string[];
-  run?: (call: Call, files: Set<string>) => ExecResult;
+  run?: (call: Rebuild, files: Set<string>) => ExecResult;
   loads?: (path: string) => boolean;
   tools?: Record<string, string | null>;
 }): World {
   const files = new Set(options.files ?? INSTALLED);
   const written: string[] = [];
   const calls: Call[] = [];
+  const links: Record<string, string> = {};
   const text: Record<string, string> = {
     [join(ELECTRON, 'path.txt')]: 'electron',
     [join(ELECTRON, 'dist', 'version')]: 'v45.4.1\n',
     [join(ELECTRON, 'package.json')]: JSON.stringify({ version: '45.0.0' }),
+    [join(SQLITE, 'package.json')]: JSON.stringify({ name: 'better-sqlite3', version: '12.4.1' }),
   };
   const tools: Record<string, string | null> = {
-    'prebuild-install/bin.js': PREBUILD,
-    'node-gyp/bin/node-gyp.js': GYP,
+    'prebuild-install/package.json': join(PREBUILD, 'package.json'),
     ...options.tools,
   };
   const deps: NativeDeps = {
@@ -76,6 +95,11 @@ function world(options: {
       if (!files.has(path) || text[path] === undefined) throw new Error(`ENOENT: ${path}`);
       return text[path];
     },
+    writeText: (path, content) => {
+      written.push(path);
+      files.add(path);
+      text[path] = content;
+    },
     makeTempDir: () => {
       written.push(TEMP);
       return TEMP;
@@ -83,6 +107,10 @@ function world(options: {
     copyPackage: (from, to) => {
       expect(from).toBe(SQLITE);
       written.push(to);
+    },
+    linkPackage: (from, to) => {
+      written.push(to);
+      links[to] = from;
     },
     mkdir: (path) => {
       written.push(path);
@@ -110,22 +138,29 @@ function world(options: {
           ? { status: 0, output: '' }
           : { status: 1, output: 'Error: The module was compiled against NODE_MODULE_VERSION 115.' };
       }
-      return (options.run ?? (() => ({ status: 1, output: 'no build here' })))(call, files);
+      expect([command, args[0], args[1]]).toEqual([process.execPath, SCRIPT, '--rebuild']);
+      const rebuild = { ...call, options: JSON.parse(args[2]) as RebuildOptions };
+      return (options.run ?? (() => ({ status: 1, output: 'no build here' })))(rebuild, files);
     },
     resolveFrom: (_dir, specifier) => tools[specifier] ?? null,
   };
-  return { deps, files, written, calls };
+  return { deps, files, text, links, written, calls };
 }
 
-/** A build tool that works: it writes the addon where node-gyp and prebuild-install put it. */
-const builds = (call: Call, files: Set<string>): ExecResult => {
+/** A rebuild that works: it leaves the addon where node-gyp and prebuild-install put it. */
+const builds = (_call: Rebuild, files: Set<string>): ExecResult => {
   files.add(BUILT);
-  return { status: 0, output: `${call.args[0]} ok` };
+  return { status: 0, output: '' };
 };
-const offline = (tool: string): ExecResult => ({
+/** What @electron/rebuild's child says offline: it tried the prebuilt addon, then node-gyp. */
+const offline: ExecResult = {
   status: 1,
-  output: `${tool} info begin\n${tool} ERR! getaddrinfo ENOTFOUND ${tool === 'node-gyp' ? 'electronjs.org' : 'github.com'}\n`,
-});
+  output:
+    'Error: This is most likely not a problem with node-gyp or the package itself and\n' +
+    'is related to network connectivity.\n' +
+    '    at go (node_modules/node-gyp/lib/install.js:244:21)\n' +
+    `node-gyp failed to rebuild '${COPY}'\n`,
+};
 
 const env = { PATH: '/usr/bin' };
 const ensure = (w: World, extra: NodeJS.ProcessEnv = {}) =>
@@ -136,11 +171,16 @@ const ensure = (w: World, extra: NodeJS.ProcessEnv = {}) =>
     env: { ...env, ...extra },
     deps: w.deps,
   });
+const rebuilds = (w: World): Rebuild[] =>
+  w.calls
+    .filter((c) => c.args[1] === '--rebuild')
+    .map((c) => ({ ...c, options: JSON.parse(c.args[2]) as RebuildOptions }));
 const inModules = (w: World): string[] =>
-  [...w.written, ...w.calls.flatMap((c) => (c.cwd === undefined ? [] : [c.cwd]))].filter(
-    (p) => p === MODULES || p.startsWith(MODULES + sep),
-  );
-const builders = (w: World): Call[] => w.calls.filter((c) => c.command === process.execPath);
+  [
+    ...w.written,
+    ...w.calls.flatMap((c) => (c.cwd === undefined ? [] : [c.cwd])),
+    ...rebuilds(w).flatMap((r) => [r.options.buildPath, r.options.projectRootPath ?? '']),
+  ].filter((p) => p === MODULES || p.startsWith(MODULES + sep));
 
 describe('where the addon goes', () => {
   it('is the path the desktop app looks in, per Electron version, platform and architecture', () => {
@@ -202,7 +242,7 @@ describe('ensureElectronNative', () => {
     expect(w.calls[0].env.ELECTRON_RUN_AS_NODE).toBe('1');
   });
 
-  it('gets the prebuilt addon with prebuild-install in a temp copy of the package, then installs it', () => {
+  it('builds with @electron/rebuild in a temp copy of the package, then installs the addon', () => {
     const w = world({ run: builds });
     const said: string[] = [];
     expect(
@@ -218,69 +258,64 @@ describe('ensureElectronNative', () => {
       status: 'ready',
       path: TARGET,
       built: true,
-      message: expect.stringContaining('prebuild-install'),
+      message: expect.stringContaining('built with @electron/rebuild'),
     });
-    expect(builders(w)).toEqual([
-      {
-        command: process.execPath,
-        args: [PREBUILD, '--runtime=electron', '--target=45.4.1', '--arch=x64', '--verbose'],
-        cwd: COPY,
-        env,
-      },
+    // The build folder: the package's sources, a package.json naming it, its prebuild-install.
+    expect(w.written.slice(0, 4)).toEqual([
+      TEMP,
+      COPY,
+      join(TEMP, 'package.json'),
+      join(TEMP, 'node_modules', 'prebuild-install'),
     ]);
-    expect(w.calls.map((c) => c.args[1])).toEqual([
-      '--runtime=electron',
-      `require(${JSON.stringify(BUILT)})`,
-    ]);
+    expect(JSON.parse(w.text[join(TEMP, 'package.json')])).toMatchObject({
+      dependencies: { 'better-sqlite3': '12.4.1' },
+    });
+    expect(w.links).toEqual({ [join(TEMP, 'node_modules', 'prebuild-install')]: PREBUILD });
+    // One run of the library, on that folder alone, for this Electron's headers and ABI.
+    const [run, ...more] = rebuilds(w);
+    expect(more).toEqual([]);
+    expect([run.command, run.args[0], run.cwd, run.env]).toEqual([process.execPath, SCRIPT, TEMP, env]);
+    expect(run.options).toEqual({
+      buildPath: TEMP,
+      projectRootPath: TEMP,
+      electronVersion: '45.4.1',
+      platform: 'linux',
+      arch: 'x64',
+      onlyModules: ['better-sqlite3'],
+      force: true,
+      headerURL: 'https://electronjs.org/headers',
+      mode: 'sequential',
+      buildFromSource: false,
+    });
+    expect(run.options).toEqual(rebuildOptions(TEMP, '45.4.1', 'linux', 'x64', false));
+    expect(w.calls.map((c) => c.args[1])).toEqual(['--rebuild', `require(${JSON.stringify(BUILT)})`]);
     expect(w.files.has(TARGET)).toBe(true);
     expect(w.files.has(`${TARGET}.partial`)).toBe(false);
     expect(said).toEqual([
-      'Building better-sqlite3 for Electron 45.4.1 (linux-x64) with prebuild-install (the first time only)…',
+      'Building better-sqlite3 for Electron 45.4.1 (linux-x64) with @electron/rebuild (the first time only)…',
     ]);
     expect(w.written[w.written.length - 1]).toBe(TEMP); // the temp copy goes
     expect(inModules(w)).toEqual([]);
   });
 
-  it('compiles with node-gyp against Electron’s headers when no prebuilt addon can be had', () => {
-    const w = world({
-      run: (call, files) => (call.args[0] === GYP ? builds(call, files) : offline('prebuild-install')),
-    });
-    expect(ensure(w)).toMatchObject({
-      status: 'ready',
-      path: TARGET,
-      built: true,
-      message: expect.stringContaining('node-gyp'),
-    });
-    expect(builders(w).map((c) => [c.args[0], c.cwd])).toEqual([
-      [PREBUILD, COPY],
-      [GYP, COPY],
-    ]);
-    expect(builders(w)[1].args).toEqual([
-      GYP,
-      'rebuild',
-      '--release',
-      '--target=45.4.1',
-      '--arch=x64',
-      '--dist-url=https://electronjs.org/headers',
-      '--runtime=electron',
-    ]);
-    expect(inModules(w)).toEqual([]);
-  });
-
-  it('does not keep a prebuilt addon that does not load in this Electron', () => {
-    let gypRan = false;
+  it('compiles from source when the prebuilt addon it got does not load in this Electron', () => {
+    let compiled = false;
     const w = world({
       run: (call, files) => {
-        gypRan ||= call.args[0] === GYP;
+        compiled ||= call.options.buildFromSource === true;
         return builds(call, files);
       },
-      loads: () => gypRan, // prebuild-install's is for another ABI; node-gyp's is right
+      loads: () => compiled, // the prebuilt addon is for another ABI; the compiled one is right
     });
     expect(ensure(w)).toMatchObject({
       status: 'ready',
       built: true,
-      message: expect.stringContaining('node-gyp'),
+      message: expect.stringContaining('built with @electron/rebuild from source'),
     });
+    expect(rebuilds(w).map((r) => [r.options.buildFromSource, r.cwd])).toEqual([
+      [false, TEMP],
+      [true, TEMP],
+    ]);
     expect(w.written).toContain(join(COPY, 'build')); // the wrong addon is cleared before the compile
     expect(inModules(w)).toEqual([]);
   });
@@ -292,38 +327,43 @@ describe('ensureElectronNative', () => {
     expect(w.files.has(TARGET)).toBe(true);
   });
 
-  it('says what failed and what to do when neither tool can build it (offline)', () => {
-    const w = world({ run: (call) => offline(call.args[0] === GYP ? 'node-gyp' : 'prebuild-install') });
+  it('says what failed and what to do when the library cannot build it (offline)', () => {
+    const w = world({ run: () => offline });
     const result = ensure(w);
     expect(result.status).toBe('failed');
     expect(result.message).toMatch(/^better-sqlite3 for Electron 45\.4\.1 \(linux-x64\) could not be built /);
+    // The library's last words, without its stack frames.
     expect(result.message).toContain(
-      'prebuild-install: prebuild-install info begin / prebuild-install ERR! getaddrinfo ENOTFOUND github.com',
-    );
-    expect(result.message).toContain(
-      'node-gyp: node-gyp info begin / node-gyp ERR! getaddrinfo ENOTFOUND electronjs.org',
+      `(@electron/rebuild: Error: This is most likely not a problem with node-gyp or the package itself and / ` +
+        `is related to network connectivity. / node-gyp failed to rebuild '${COPY}')`,
     );
     expect(result.message).toContain('Connect and run `node scripts/electron-native.mjs`');
     expect(result.message).toContain('`npm run serve`');
+    expect(rebuilds(w)).toHaveLength(1); // it tried the prebuilt addon and the compile already
     expect(w.files.has(TARGET)).toBe(false);
     expect(w.written.filter((p) => p.startsWith(join(ROOT, 'out')))).toEqual([]);
     expect(w.written[w.written.length - 1]).toBe(TEMP);
     expect(inModules(w)).toEqual([]);
   });
 
-  it('falls back to npm’s own node-gyp, and says when there is none', () => {
-    const npmGyp = resolve(tmpdir(), 'npm', 'node-gyp.js');
-    const w = world({
-      tools: { 'node-gyp/bin/node-gyp.js': null },
-      run: (call, files) => (call.args[0] === npmGyp ? builds(call, files) : offline('x')),
-    });
-    expect(ensure(w, { npm_config_node_gyp: npmGyp })).toMatchObject({ status: 'ready', built: true });
-
-    const none = world({ tools: { 'node-gyp/bin/node-gyp.js': null, 'prebuild-install/bin.js': null } });
-    const result = ensure(none);
+  it('reports a build that leaves no addon, and the library’s own error when it cannot even start', () => {
+    const silent = world({ run: () => ({ status: 0, output: '' }) });
+    const result = ensure(silent);
     expect(result).toMatchObject({ status: 'failed' });
-    expect(result.message).toContain('(prebuild-install: not installed; node-gyp: not installed)');
-    expect(builders(none)).toEqual([]);
+    expect(result.message).toContain(
+      '(@electron/rebuild: it reported success but wrote no better_sqlite3.node; ' +
+        '@electron/rebuild from source: it reported success but wrote no better_sqlite3.node)',
+    );
+
+    const missing = "Cannot find package '@electron/rebuild' imported from scripts/electron-native.mjs";
+    const none = world({ run: () => ({ status: 1, output: `${missing}\n` }) });
+    expect(ensure(none).message).toContain(`(@electron/rebuild: ${missing})`);
+  });
+
+  it('still builds (by compiling) when better-sqlite3 names no prebuild-install to link', () => {
+    const w = world({ tools: { 'prebuild-install/package.json': null }, run: builds });
+    expect(ensure(w)).toMatchObject({ status: 'ready', built: true });
+    expect(w.links).toEqual({});
   });
 
   it('asks for `npm install` when node_modules has no better-sqlite3 to copy', () => {
@@ -352,6 +392,23 @@ describe('on the real file system', () => {
     );
     expect(existsSync(join(copy, 'build'))).toBe(false);
     expect(existsSync(resolve('node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
+  });
+
+  it('links prebuild-install beside the copy, where @electron/rebuild looks for it', () => {
+    const dir = tempDir('native-link');
+    dirs.push(dir);
+    const link = join(dir.path, 'node_modules', 'prebuild-install');
+    systemDeps.linkPackage(resolve('node_modules/prebuild-install'), link);
+    expect(existsSync(join(link, 'bin.js'))).toBe(true);
+  });
+
+  it('runs the real @electron/rebuild in a child, whose last line is the library’s error', () => {
+    // A relative buildPath is refused before anything is built or downloaded.
+    const options = rebuildOptions('relative/folder', '45.4.1', 'linux', 'x64', false);
+    const r = systemDeps.exec(process.execPath, [SCRIPT, '--rebuild', JSON.stringify(options)], {
+      env: process.env,
+    });
+    expect(r).toEqual({ status: 1, output: 'Expected buildPath to be an absolute path\n' });
   });
 
   it.skipIf(process.platform === 'win32')(
