@@ -11,7 +11,8 @@ from .errors import JobError
 
 def rank_of_env():
     """(rank, world size, local rank) as the launcher sets them, one process by default."""
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_RANK", "0"))
+    env = os.environ
+    return int(env.get("RANK", "0")), int(env.get("WORLD_SIZE", "1")), int(env.get("LOCAL_RANK", "0"))
 
 
 def init_process_group(device, rank, world, timeout_seconds):
