@@ -17,6 +17,7 @@ import { gpt2TensorSpecs } from './hf-gpt2';
 import { importHuggingFaceFolder, importModel, importSafetensorsModel, ModelImportError } from './import';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { diskWithRoomFor } from './test-support/faulty-fs';
+import { EXPORTED_FILES } from './test-support/hf-export';
 
 const cfg: ModelConfig = { vocabSize: 11, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 4 };
 const tokenizerJson = {
@@ -76,17 +77,7 @@ describe('export folder', () => {
 
     const result = await exportHuggingFaceFolder(out, { ...opts, tensors: withExtras });
 
-    expect((await readdir(out)).sort()).toEqual(
-      [
-        EXPORT_MARKER,
-        'README.md',
-        'config.json',
-        'generation_config.json',
-        'metrics.csv',
-        'model.safetensors',
-        'tokenizer.json',
-      ].sort(),
-    );
+    expect((await readdir(out)).sort()).toEqual(EXPORTED_FILES);
     expect(result.files.sort()).toEqual((await readdir(out)).sort());
     expect(await readdir(dir.path)).toEqual(['export']); // no temp folder left beside it
 
