@@ -7,9 +7,14 @@ import { runTraining } from './loop';
 import type { TrainingEvent } from './events';
 import { microTrainer } from './test-run';
 
-async function collect(trainer: ReturnType<typeof microTrainer>): Promise<TrainingEvent[]> {
+/** Runs the loop to its end, or until the trainer has done `stopAtStep` steps, and returns its events. */
+async function collect(
+  trainer: ReturnType<typeof microTrainer>,
+  stopAtStep?: number,
+): Promise<TrainingEvent[]> {
   const events: TrainingEvent[] = [];
-  await runTraining(trainer, { onEvent: (e) => events.push(structuredClone(e)) });
+  const shouldStop = stopAtStep === undefined ? undefined : () => trainer.step >= stopAtStep;
+  await runTraining(trainer, { onEvent: (e) => events.push(structuredClone(e)), shouldStop });
   return events;
 }
 
@@ -188,8 +193,7 @@ describe.each(await availableBackends())('Trainer on the $name backend', (backen
       evalEvery: 10,
       earlyStopping: { patience: 1, minDelta: 100 },
     });
-    const events: TrainingEvent[] = [];
-    await runTraining(trainer, { onEvent: (e) => events.push(e), shouldStop: () => trainer.step >= 15 });
+    const events = await collect(trainer, 15);
     const evals = events.filter((e) => e.kind === 'eval');
     expect(evals.map((e) => e.step)).toEqual([10, 15]);
     expect(trainer.earlyStopping).toEqual({ best: evals[0].valLoss, bestStep: 10, badEvals: 0 });
@@ -204,8 +208,7 @@ describe.each(await availableBackends())('Trainer on the $name backend', (backen
       evalEvery: 5,
       earlyStopping: { patience: 99, minDelta: 100 },
     });
-    const events: TrainingEvent[] = [];
-    await runTraining(trainer, { onEvent: (e) => events.push(e), shouldStop: () => trainer.step >= 17 });
+    const events = await collect(trainer, 17);
     const losses = events.flatMap((e) => (e.kind === 'eval' ? [e.valLoss] : []));
     expect(losses).toHaveLength(4);
     const done = events.at(-1);
