@@ -8,6 +8,7 @@
 
 import { open, type FileHandle } from 'node:fs/promises';
 import { nodeFs, writeAll, type DurableFs } from './durable-fs';
+import { ModelFileError } from './errors';
 import { isJsonObject } from './json';
 import { assertLittleEndianHost, elementCount } from './format';
 import { bf16ToF32Array, f16ToF32Array, f32ToBf16Array, f32ToF16Array } from './half-float';
@@ -38,16 +39,8 @@ export type SafetensorsErrorCode =
   | 'TRAILING_BYTES' // bytes after the last tensor
   | 'INVALID_METADATA'; // __metadata__ not a string→string map
 
-export class SafetensorsError extends Error {
+export class SafetensorsError extends ModelFileError<SafetensorsErrorCode> {
   override name = 'SafetensorsError';
-  constructor(
-    readonly code: SafetensorsErrorCode,
-    readonly path: string,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-  }
 }
 
 export interface SafetensorsInput {
