@@ -7,7 +7,7 @@
 // "__metadata__" string→string map. Tensors tile the data exactly: no holes, no overlap, nothing after.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { nodeFs, writeAll, type DurableFs } from './durable-fs';
+import { nodeFs, readAll, writeAll, type DurableFs } from './durable-fs';
 import { ModelFileError } from './errors';
 import { isJsonObject } from './json';
 import { assertLittleEndianHost, elementCount } from './format';
@@ -315,16 +315,11 @@ async function readFully(
   position: number,
   path: string,
 ): Promise<void> {
-  let done = 0;
-  while (done < target.length) {
-    const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
-    if (bytesRead === 0) {
-      throw new SafetensorsError(
-        'DATA_PAST_END',
-        path,
-        `${path} ended while reading it; it was changed or cut short.`,
-      );
-    }
-    done += bytesRead;
+  if ((await readAll(handle, target, position)) < target.length) {
+    throw new SafetensorsError(
+      'DATA_PAST_END',
+      path,
+      `${path} ended while reading it; it was changed or cut short.`,
+    );
   }
 }
