@@ -4,7 +4,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rejectionOf } from '../test-support/rejection';
+import { rejectionOf } from '../test-support/caught';
 import { useTempDir } from '../test-support/temp-dir';
 import { nodeFs, type DurableFs } from './durable-fs';
 import { CheckpointError } from './errors';

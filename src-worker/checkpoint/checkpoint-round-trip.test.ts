@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rejectionOf } from '../test-support/rejection';
+import { rejectionOf } from '../test-support/caught';
 import { useTempDir } from '../test-support/temp-dir';
 import { CheckpointError } from './errors';
 import { DATA_ALIGNMENT, TRAILER_BYTES } from './format';

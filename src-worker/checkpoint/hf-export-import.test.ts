@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../model/config';
 import { parameterLayout } from '../model/layout';
-import { rejectionOf } from '../test-support/rejection';
+import { rejectionOf } from '../test-support/caught';
 import { useTempDir } from '../test-support/temp-dir';
 import { Rng } from '../util/rng';
 import { EXPORT_MARKER, exportHuggingFaceFolder, ModelExportError, type ExportOptions } from './export';

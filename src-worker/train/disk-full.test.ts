@@ -9,7 +9,7 @@ import { CheckpointError } from '../checkpoint/errors';
 import { diskWithRoomFor } from '../checkpoint/test-support/faulty-fs';
 import { SMALL_SHAPES, sampleHeader, sampleTensors } from '../checkpoint/test-support/sample';
 import { writeCheckpoint } from '../checkpoint/write';
-import { rejectionOf } from '../test-support/rejection';
+import { rejectionOf } from '../test-support/caught';
 import { useTempDir } from '../test-support/temp-dir';
 import { diskFullPauseReason } from './disk-full';
 
