@@ -2,36 +2,32 @@
 // readCheckpoint and verifyCheckpoint; no damaged file is ever loaded.
 
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../test-support/temp-dir';
 import { CheckpointError, type CheckpointErrorCode } from './errors';
 import { HASH_BYTES, PREAMBLE_BYTES, TRAILER_BYTES } from './format';
 import { readCheckpoint, readCheckpointHeader, verifyCheckpoint } from './read';
 import { SMALL_SHAPES, sampleHeader, sampleTensors } from './test-support/sample';
 import { writeCheckpoint } from './write';
 
-let dir: string;
+const dir = useTempDir('ckpt-bad-', 'file');
 let good: Buffer;
 /** Where the tensor data starts in `good`. */
 let dataStart: number;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ckpt-bad-'));
-  const path = join(dir, 'good.ckpt');
+  const path = join(dir.path, 'good.ckpt');
   await writeCheckpoint(path, sampleHeader(3), sampleTensors(9, SMALL_SHAPES));
   good = await readFile(path);
   const headerLength = good.readUInt32LE(12);
   dataStart = Math.ceil((PREAMBLE_BYTES + headerLength) / 64) * 64;
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 let counter = 0;
 async function fileWith(bytes: Uint8Array): Promise<string> {
-  const path = join(dir, `case-${counter++}.ckpt`);
+  const path = join(dir.path, `case-${counter++}.ckpt`);
   await writeFile(path, bytes);
   return path;
 }
@@ -129,7 +125,7 @@ describe('checkpoint damage', () => {
   });
 
   it('a missing file is reported as not found', async () => {
-    await expectRejected(join(dir, 'nope.ckpt'), 'NOT_FOUND');
+    await expectRejected(join(dir.path, 'nope.ckpt'), 'NOT_FOUND');
   });
 });
 

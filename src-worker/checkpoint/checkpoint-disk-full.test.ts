@@ -1,63 +1,27 @@
 // A write that fails part-way (disk full, I/O error, failed rename) reports a typed error, removes
 // its temp file and leaves the previous checkpoint byte-for-byte intact.
 
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { rejectionOf } from '../test-support/caught';
+import { useTempDir } from '../test-support/temp-dir';
 import { nodeFs, type DurableFs } from './durable-fs';
 import { CheckpointError } from './errors';
 import { readCheckpoint } from './read';
+import { diskWithRoomFor, errno } from './test-support/faulty-fs';
 import { SMALL_SHAPES, sampleHeader, sampleTensors } from './test-support/sample';
 import { writeCheckpoint } from './write';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ckpt-full-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('ckpt-full-');
 
-function errno(code: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: simulated`), { code });
-}
-
-/** Real files, but writes stop with ENOSPC once `capacity` bytes have been written in total. */
-function diskWithRoomFor(capacity: number): DurableFs {
-  let used = 0;
-  return {
-    ...nodeFs,
-    async open(path, flags) {
-      const handle = await nodeFs.open(path, flags);
-      return {
-        sync: () => handle.sync(),
-        close: () => handle.close(),
-        async write(buffer, offset, length) {
-          const room = capacity - used;
-          if (room <= 0) throw errno('ENOSPC');
-          // Like a real disk: fill what space is left, then fail on the next call.
-          const result = await handle.write(buffer, offset, Math.min(length, room));
-          used += result.bytesWritten;
-          return result;
-        },
-      };
-    },
-  };
-}
-
-async function failure(promise: Promise<unknown>): Promise<CheckpointError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CheckpointError);
-  return err as CheckpointError;
+function failure(promise: Promise<unknown>): Promise<CheckpointError> {
+  return rejectionOf(promise, CheckpointError);
 }
 
 describe('a write that cannot finish', () => {
   it('on a full disk says so, removes its temp file and keeps the previous checkpoint', async () => {
-    const path = join(dir, 'latest.ckpt');
+    const path = join(dir.path, 'latest.ckpt');
     await writeCheckpoint(path, sampleHeader(1), sampleTensors(1, SMALL_SHAPES));
     const before = await readFile(path);
 
@@ -67,22 +31,22 @@ describe('a write that cannot finish', () => {
       expect(e.code).toBe('DISK_FULL');
       expect(e.message).toContain('the disk is full');
       expect(e.message).toContain(`The previous checkpoint at ${path} is intact`);
-      expect(await readdir(dir)).toEqual(['latest.ckpt']);
+      expect(await readdir(dir.path)).toEqual(['latest.ckpt']);
       expect((await readFile(path)).equals(before)).toBe(true);
     }
     expect((await readCheckpoint(path)).header.step).toBe(1);
   });
 
   it('on a full disk with no previous checkpoint leaves nothing behind', async () => {
-    const path = join(dir, 'first.ckpt');
+    const path = join(dir.path, 'first.ckpt');
     const e = await failure(writeCheckpoint(path, sampleHeader(1), [], { fs: diskWithRoomFor(64) }));
     expect(e.code).toBe('DISK_FULL');
     expect(e.message).toContain(`No file was left at ${path}`);
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(dir.path)).toEqual([]);
   });
 
   it('when fsync or rename fails, reports a write failure and keeps the previous checkpoint', async () => {
-    const path = join(dir, 'latest.ckpt');
+    const path = join(dir.path, 'latest.ckpt');
     await writeCheckpoint(path, sampleHeader(1), sampleTensors(1, SMALL_SHAPES));
     const before = await readFile(path);
     const failingSync: DurableFs = {
@@ -102,7 +66,7 @@ describe('a write that cannot finish', () => {
       const e = await failure(writeCheckpoint(path, sampleHeader(2), sampleTensors(2, SMALL_SHAPES), { fs }));
       expect(e.code).toBe('WRITE_FAILED');
       expect(e.message).toContain(`The previous checkpoint at ${path} is intact`);
-      expect(await readdir(dir)).toEqual(['latest.ckpt']);
+      expect(await readdir(dir.path)).toEqual(['latest.ckpt']);
       expect((await readFile(path)).equals(before)).toBe(true);
     }
   });

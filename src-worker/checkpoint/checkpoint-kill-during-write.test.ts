@@ -3,37 +3,24 @@
 // files the killed writers leave are recognised and cleaned up.
 
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { bundleForNode } from '../test-support/bundle';
+import { useTempDir } from '../test-support/temp-dir';
 import { Rng } from '../util/rng';
 import { isTempName, removeStaleTemps } from './durable-fs';
 import { verifyCheckpoint } from './read';
 import { sampleHeader, sampleTensors } from './test-support/sample';
 import { writeCheckpoint } from './write';
 
-let dir: string;
+const dir = useTempDir('ckpt-kill-', 'file');
 let childScript: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ckpt-kill-'));
-  // Node 20 cannot run TypeScript, so the child runs the real writer bundled to one JS file.
-  childScript = join(dir, 'write-loop-child.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./test-support/write-loop-child.ts', import.meta.url))],
-    outfile: childScript,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  // The child runs the real writer.
+  childScript = join(dir.path, 'write-loop-child.mjs');
+  await bundleForNode(new URL('./test-support/write-loop-child.ts', import.meta.url), childScript);
 });
 
 /** Runs the child until it is ready, lets it write for `delayMs`, SIGKILLs it; returns its last reported step. */
@@ -91,7 +78,7 @@ async function killLane(laneDir: string, seed: number, kills: number): Promise<n
 it('leaves a checkpoint that verifies after each of 24 kills at random moments', async () => {
   // Four lanes run side by side so the children's start-up times overlap.
   const lanes = [0, 1, 2, 3].map(async (lane) => {
-    const laneDir = join(dir, `lane-${lane}`);
+    const laneDir = join(dir.path, `lane-${lane}`);
     await mkdir(laneDir);
     return killLane(laneDir, 20250101 + lane, 6);
   });

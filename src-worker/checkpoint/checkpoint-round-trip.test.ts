@@ -2,10 +2,11 @@
 // writer refuses input it could not read back.
 
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { rejectionOf } from '../test-support/caught';
+import { useTempDir } from '../test-support/temp-dir';
 import { CheckpointError } from './errors';
 import { DATA_ALIGNMENT, TRAILER_BYTES } from './format';
 import { toJsonObject } from './json';
@@ -13,13 +14,7 @@ import { assertCompatible, readCheckpoint, readCheckpointHeader, verifyCheckpoin
 import { SMALL_SHAPES, sampleHeader, sampleTensors } from './test-support/sample';
 import { writeCheckpoint } from './write';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ckpt-rt-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('ckpt-rt-');
 
 function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -27,7 +22,7 @@ function bits(a: Float32Array): Uint32Array {
 
 describe('checkpoint save and load', () => {
   it('returns the header and every tensor bitwise, in order', async () => {
-    const path = join(dir, 'step-7.ckpt');
+    const path = join(dir.path, 'step-7.ckpt');
     const header = sampleHeader(7);
     const tensors = sampleTensors(1, SMALL_SHAPES);
     // Values JSON or a lossy copy would not keep: NaN payloads, -0, infinities, subnormals.
@@ -50,7 +45,7 @@ describe('checkpoint save and load', () => {
   });
 
   it('stores tensors at 64-byte-aligned offsets, taken from views into a larger buffer', async () => {
-    const path = join(dir, 'views.ckpt');
+    const path = join(dir.path, 'views.ckpt');
     const flat = new Float32Array(1000).map((_, i) => i * 0.5);
     const tensors = [
       { name: 'a', shape: [3], data: flat.subarray(1, 4) },
@@ -66,16 +61,16 @@ describe('checkpoint save and load', () => {
   });
 
   it('replaces an existing checkpoint and leaves no temp file behind', async () => {
-    const path = join(dir, 'latest.ckpt');
+    const path = join(dir.path, 'latest.ckpt');
     await writeCheckpoint(path, sampleHeader(1), sampleTensors(1, SMALL_SHAPES));
     await writeCheckpoint(path, sampleHeader(2), sampleTensors(2, SMALL_SHAPES));
 
-    expect(await readdir(dir)).toEqual(['latest.ckpt']);
+    expect(await readdir(dir.path)).toEqual(['latest.ckpt']);
     expect((await readCheckpoint(path)).header.step).toBe(2);
   });
 
   it('verifies without loading, reporting step, size and the SHA-256 of everything before the trailer', async () => {
-    const path = join(dir, 'v.ckpt');
+    const path = join(dir.path, 'v.ckpt');
     await writeCheckpoint(path, sampleHeader(42), sampleTensors(3, SMALL_SHAPES));
     const bytes = await readFile(path);
 
@@ -95,7 +90,7 @@ describe('checkpoint save and load', () => {
   });
 
   it('reads the header alone for listings', async () => {
-    const path = join(dir, 'h.ckpt');
+    const path = join(dir.path, 'h.ckpt');
     await writeCheckpoint(path, sampleHeader(5), sampleTensors(4, SMALL_SHAPES));
     const summary = await readCheckpointHeader(path);
     expect(summary.header).toEqual(sampleHeader(5));
@@ -105,35 +100,31 @@ describe('checkpoint save and load', () => {
 
 describe('checkpoint writer input checks', () => {
   async function expectInvalid(promise: Promise<unknown>, fragment: string): Promise<void> {
-    const err = await promise.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(CheckpointError);
-    expect((err as CheckpointError).code).toBe('INVALID_INPUT');
-    expect((err as CheckpointError).message).toContain(fragment);
+    const err = await rejectionOf(promise, CheckpointError);
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.message).toContain(fragment);
   }
 
   it('refuses a tensor whose data does not match its shape, writing nothing', async () => {
-    const path = join(dir, 'bad.ckpt');
+    const path = join(dir.path, 'bad.ckpt');
     const tensors = [{ name: 'w', shape: [2, 3], data: new Float32Array(5) }];
     await expectInvalid(
       writeCheckpoint(path, sampleHeader(1), tensors),
       'tensor "w" has shape [2, 3] (6 values) but 5',
     );
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(dir.path)).toEqual([]);
   });
 
   it('refuses duplicate tensor names', async () => {
     const t = { name: 'w', shape: [1], data: new Float32Array(1) };
     await expectInvalid(
-      writeCheckpoint(join(dir, 'd.ckpt'), sampleHeader(1), [t, t]),
+      writeCheckpoint(join(dir.path, 'd.ckpt'), sampleHeader(1), [t, t]),
       'tensor "w" is given twice',
     );
   });
 
   it('refuses a header JSON would not keep (NaN, undefined, bad counts)', async () => {
-    const path = join(dir, 'h.ckpt');
+    const path = join(dir.path, 'h.ckpt');
     const nan = { ...sampleHeader(1), schedule: { lastLr: Number.NaN } };
     await expectInvalid(writeCheckpoint(path, nan, []), 'header.schedule.lastLr is NaN');
     const negative = { ...sampleHeader(1), step: -1 };
@@ -164,7 +155,7 @@ describe('checkpoint writer input checks', () => {
   });
 
   it('reports a missing folder as a write failure naming the path', async () => {
-    const path = join(dir, 'no-such-folder', 'x.ckpt');
+    const path = join(dir.path, 'no-such-folder', 'x.ckpt');
     const err = await writeCheckpoint(path, sampleHeader(1), []).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as CheckpointError).code).toBe('WRITE_FAILED');
@@ -174,7 +165,7 @@ describe('checkpoint writer input checks', () => {
 
 describe('model compatibility', () => {
   it('passes a checkpoint of the same shape and lists every differing field otherwise', async () => {
-    const path = join(dir, 'c.ckpt');
+    const path = join(dir.path, 'c.ckpt');
     const header = sampleHeader(1);
     await writeCheckpoint(path, header, sampleTensors(1, SMALL_SHAPES));
 
@@ -200,7 +191,7 @@ describe('model compatibility', () => {
 
 describe('empty tensor lists', () => {
   it('round-trip a header-only checkpoint', async () => {
-    const path = join(dir, 'empty.ckpt');
+    const path = join(dir.path, 'empty.ckpt');
     await writeCheckpoint(path, sampleHeader(0), []);
     const loaded = await readCheckpoint(path);
     expect(loaded.tensors.size).toBe(0);

@@ -1,6 +1,6 @@
 // Durable, atomic file-system steps shared by the checkpoint writer and the export: temp names in
 // the target's own folder, complete writes, fsync of files and folders, and cleanup of temps left
-// by a process that was killed mid-write.
+// by a process that was killed mid-write. Also the complete read the readers share.
 
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
@@ -87,6 +87,20 @@ export async function writeAll(handle: DurableFileHandle, bytes: Uint8Array): Pr
       throw new Error(`write made no progress after ${done} of ${bytes.byteLength} bytes`);
     done += bytesWritten;
   }
+}
+
+/**
+ * Reads into all of `target` from `position` (a read may be partial; loop until done). Returns the
+ * bytes read: fewer than `target.length` only where the file ended first, for the caller to report.
+ */
+export async function readAll(handle: fsp.FileHandle, target: Uint8Array, position: number): Promise<number> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
 }
 
 /**

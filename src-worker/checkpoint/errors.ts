@@ -1,5 +1,6 @@
-// The one error type of checkpoint reading and writing: a code a program can switch on, the file
-// it concerns, and a message a person can act on.
+// The one error type of checkpoint reading and writing, and the base it shares with the errors of
+// the other model files: a code a program can switch on, the file it concerns, and a message a
+// person can act on.
 
 export type CheckpointErrorCode =
   | 'NOT_FOUND' // no file at the path
@@ -21,16 +22,32 @@ export interface ConfigDifference {
   run: number;
 }
 
-export class CheckpointError extends Error {
+/**
+ * What the errors of the model files (checkpoint, safetensors, export, import) have in common: a
+ * code a program can switch on, the file or folder concerned, a message a person can act on, and
+ * the system error behind it when there is one.
+ */
+export abstract class ModelFileError<Code extends string> extends Error {
+  constructor(
+    readonly code: Code,
+    readonly path: string,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+export class CheckpointError extends ModelFileError<CheckpointErrorCode> {
   override name = 'CheckpointError';
   constructor(
-    readonly code: CheckpointErrorCode,
+    code: CheckpointErrorCode,
     /** The checkpoint file concerned. */
-    readonly path: string,
+    path: string,
     message: string,
     options: { cause?: unknown; differences?: readonly ConfigDifference[] } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, path, message, options);
     this.differences = options.differences ?? [];
   }
 

@@ -6,6 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ModelConfig } from '../model/config';
 import { isDiskFull, nodeFs, syncDir, tempPathFor, writeFileDurable, type DurableFs } from './durable-fs';
+import { ModelFileError } from './errors';
 import type { TensorData } from './format';
 import { f32BitsToBf16, f32BitsToF16 } from './half-float';
 import { endOfTextId, gpt2ConfigJson, gpt2TensorSpecs, TORCH_DTYPE, type ExportDtype } from './hf-gpt2';
@@ -22,18 +23,18 @@ export type ModelExportErrorCode =
   | 'DISK_FULL'
   | 'WRITE_FAILED';
 
-export class ModelExportError extends Error {
+export class ModelExportError extends ModelFileError<ModelExportErrorCode> {
   override name = 'ModelExportError';
   constructor(
-    readonly code: ModelExportErrorCode,
+    code: ModelExportErrorCode,
     /** The export folder concerned. */
-    readonly path: string,
+    path: string,
     message: string,
     /** The tensor concerned, for tensor errors. */
     readonly tensor: string | null = null,
     options: { cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, path, message, options);
   }
 }
 

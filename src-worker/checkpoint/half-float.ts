@@ -81,23 +81,34 @@ export function bf16BitsToF32(b: number): number {
   return (b << 16) >>> 0;
 }
 
-/** Converts a whole array; `out` must have the same length. */
+/** A float32 array's bits, in place. */
+function bitsOf(a: Float32Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length);
+}
+
+/** out[i] = convert(src[i]) over a whole array of bit patterns. */
+function convertBits(
+  src: Uint32Array | Uint16Array,
+  out: Uint32Array | Uint16Array,
+  convert: (bits: number) => number,
+): void {
+  for (let i = 0; i < src.length; i++) out[i] = convert(src[i]);
+}
+
+// Whole arrays; `out` must have the same length as `src`.
+
 export function f32ToF16Array(src: Float32Array, out: Uint16Array): void {
-  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  for (let i = 0; i < bits.length; i++) out[i] = f32BitsToF16(bits[i]);
+  convertBits(bitsOf(src), out, f32BitsToF16);
 }
 
 export function f32ToBf16Array(src: Float32Array, out: Uint16Array): void {
-  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  for (let i = 0; i < bits.length; i++) out[i] = f32BitsToBf16(bits[i]);
+  convertBits(bitsOf(src), out, f32BitsToBf16);
 }
 
 export function f16ToF32Array(src: Uint16Array, out: Float32Array): void {
-  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
-  for (let i = 0; i < src.length; i++) bits[i] = f16BitsToF32(src[i]);
+  convertBits(src, bitsOf(out), f16BitsToF32);
 }
 
 export function bf16ToF32Array(src: Uint16Array, out: Float32Array): void {
-  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
-  for (let i = 0; i < src.length; i++) bits[i] = bf16BitsToF32(src[i]);
+  convertBits(src, bitsOf(out), bf16BitsToF32);
 }

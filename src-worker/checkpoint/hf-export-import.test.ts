@@ -2,20 +2,22 @@
 // atomically and refused for bad tensors; and the import reads it (or a bare safetensors file, or
 // HF-style names) back exactly, refusing anything that is not our GPT-2 by name.
 
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../model/config';
 import { parameterLayout } from '../model/layout';
+import { rejectionOf } from '../test-support/caught';
+import { useTempDir } from '../test-support/temp-dir';
 import { Rng } from '../util/rng';
-import { nodeFs, type DurableFs } from './durable-fs';
 import { EXPORT_MARKER, exportHuggingFaceFolder, ModelExportError, type ExportOptions } from './export';
 import type { TensorData } from './format';
 import { f16BitsToF32, f32BitsToF16, float32Bits, float32FromBits } from './half-float';
 import { gpt2TensorSpecs } from './hf-gpt2';
 import { importHuggingFaceFolder, importModel, importSafetensorsModel, ModelImportError } from './import';
 import { readSafetensors, writeSafetensors } from './safetensors';
+import { diskWithRoomFor } from './test-support/faulty-fs';
+import { EXPORTED_FILES } from './test-support/hf-export';
 
 const cfg: ModelConfig = { vocabSize: 11, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 4 };
 const tokenizerJson = {
@@ -34,13 +36,7 @@ function modelTensors(seed: number): Map<string, TensorData> {
   return out;
 }
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hf-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('hf-');
 
 function options(overrides: Partial<ExportOptions> = {}): ExportOptions {
   return {
@@ -63,27 +59,17 @@ function options(overrides: Partial<ExportOptions> = {}): ExportOptions {
   };
 }
 
-async function exportError(promise: Promise<unknown>): Promise<ModelExportError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ModelExportError);
-  return err as ModelExportError;
+function exportError(promise: Promise<unknown>): Promise<ModelExportError> {
+  return rejectionOf(promise, ModelExportError);
 }
 
-async function importError(promise: Promise<unknown>): Promise<ModelImportError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ModelImportError);
-  return err as ModelImportError;
+function importError(promise: Promise<unknown>): Promise<ModelImportError> {
+  return rejectionOf(promise, ModelImportError);
 }
 
 describe('export folder', () => {
   it('holds model.safetensors, config.json, tokenizer.json, generation_config.json, README.md, metrics.csv', async () => {
-    const out = join(dir, 'export');
+    const out = join(dir.path, 'export');
     const opts = options();
     const withExtras = new Map(opts.tensors);
     withExtras.set('lm_head.weight', opts.tensors.get('transformer.wte.weight')!);
@@ -91,19 +77,9 @@ describe('export folder', () => {
 
     const result = await exportHuggingFaceFolder(out, { ...opts, tensors: withExtras });
 
-    expect((await readdir(out)).sort()).toEqual(
-      [
-        EXPORT_MARKER,
-        'README.md',
-        'config.json',
-        'generation_config.json',
-        'metrics.csv',
-        'model.safetensors',
-        'tokenizer.json',
-      ].sort(),
-    );
+    expect((await readdir(out)).sort()).toEqual(EXPORTED_FILES);
     expect(result.files.sort()).toEqual((await readdir(out)).sort());
-    expect(await readdir(dir)).toEqual(['export']); // no temp folder left beside it
+    expect(await readdir(dir.path)).toEqual(['export']); // no temp folder left beside it
 
     const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(config).toEqual({
@@ -160,7 +136,7 @@ describe('export folder', () => {
 
   it('writes F16 and BF16 weights with the matching torch_dtype', async () => {
     for (const dtype of ['f16', 'bf16'] as const) {
-      const out = join(dir, dtype);
+      const out = join(dir.path, dtype);
       await exportHuggingFaceFolder(out, options({ dtype }));
       const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8')) as { torch_dtype: string };
       expect(config.torch_dtype).toBe(dtype === 'f16' ? 'float16' : 'bfloat16');
@@ -172,14 +148,14 @@ describe('export folder', () => {
   it('refuses a tensor holding NaN or Inf, naming it, and writes nothing', async () => {
     const tensors = modelTensors(1);
     tensors.get('transformer.h.1.mlp.c_fc.bias')!.data[5] = Number.NaN;
-    const e = await exportError(exportHuggingFaceFolder(join(dir, 'x'), options({ tensors })));
+    const e = await exportError(exportHuggingFaceFolder(join(dir.path, 'x'), options({ tensors })));
     expect(e.code).toBe('NON_FINITE');
     expect(e.tensor).toBe('transformer.h.1.mlp.c_fc.bias');
     expect(e.message).toContain('transformer.h.1.mlp.c_fc.bias holds NaN at index 5');
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(dir.path)).toEqual([]);
 
     tensors.get('transformer.h.1.mlp.c_fc.bias')!.data[5] = -Infinity;
-    expect((await exportError(exportHuggingFaceFolder(join(dir, 'x'), options({ tensors })))).code).toBe(
+    expect((await exportError(exportHuggingFaceFolder(join(dir.path, 'x'), options({ tensors })))).code).toBe(
       'NON_FINITE',
     );
   });
@@ -187,31 +163,33 @@ describe('export folder', () => {
   it('refuses values beyond F16’s range, suggesting another dtype; BF16 takes them', async () => {
     const tensors = modelTensors(1);
     tensors.get('transformer.wpe.weight')!.data[0] = 70000;
-    const e = await exportError(exportHuggingFaceFolder(join(dir, 'x'), options({ tensors, dtype: 'f16' })));
+    const e = await exportError(
+      exportHuggingFaceFolder(join(dir.path, 'x'), options({ tensors, dtype: 'f16' })),
+    );
     expect(e.code).toBe('OUT_OF_RANGE');
     expect(e.message).toContain('transformer.wpe.weight holds 70000 at index 0');
     expect(e.message).toContain('bf16 or f32');
     await expect(
-      exportHuggingFaceFolder(join(dir, 'y'), options({ tensors, dtype: 'bf16' })),
+      exportHuggingFaceFolder(join(dir.path, 'y'), options({ tensors, dtype: 'bf16' })),
     ).resolves.toBeDefined();
   });
 
   it('refuses a missing tensor or a wrong shape, naming the tensor and the expected shape', async () => {
     const missing = modelTensors(1);
     missing.delete('transformer.h.0.attn.c_proj.weight');
-    const e1 = await exportError(exportHuggingFaceFolder(join(dir, 'x'), options({ tensors: missing })));
+    const e1 = await exportError(exportHuggingFaceFolder(join(dir.path, 'x'), options({ tensors: missing })));
     expect(e1.code).toBe('MISSING_TENSOR');
     expect(e1.message).toContain('transformer.h.0.attn.c_proj.weight (shape [4, 4])');
 
     const wrong = modelTensors(1);
     wrong.set('transformer.wte.weight', { shape: [4, 11], data: new Float32Array(44) });
-    const e2 = await exportError(exportHuggingFaceFolder(join(dir, 'x'), options({ tensors: wrong })));
+    const e2 = await exportError(exportHuggingFaceFolder(join(dir.path, 'x'), options({ tensors: wrong })));
     expect(e2.code).toBe('WRONG_SHAPE');
     expect(e2.message).toContain('has shape [4, 11] (44 values), but this model needs [11, 4]');
   });
 
   it('overwrites only a folder it exported itself, and never deletes a file it did not write', async () => {
-    const out = join(dir, 'export');
+    const out = join(dir.path, 'export');
     await mkdir(out);
     await writeFile(join(out, 'keep.txt'), 'mine');
     expect((await exportError(exportHuggingFaceFolder(out, options()))).code).toBe('OUT_DIR_EXISTS');
@@ -220,7 +198,7 @@ describe('export folder', () => {
     expect(foreign.message).toContain(EXPORT_MARKER);
     expect(await readdir(out)).toEqual(['keep.txt']);
 
-    const earlier = join(dir, 'earlier');
+    const earlier = join(dir.path, 'earlier');
     await exportHuggingFaceFolder(earlier, options());
     expect(await readdir(earlier)).toContain(EXPORT_MARKER);
     await exportHuggingFaceFolder(earlier, options({ overwrite: true }));
@@ -229,37 +207,22 @@ describe('export folder', () => {
     expect(added.code).toBe('OUT_DIR_NOT_OURS');
     expect(added.message).toContain('"notes.txt"');
     expect(await readFile(join(earlier, 'notes.txt'), 'utf8')).toBe('added by hand');
-    expect((await readdir(dir)).sort()).toEqual(['earlier', 'export']);
+    expect((await readdir(dir.path)).sort()).toEqual(['earlier', 'export']);
   });
 
   it('exports into an existing empty folder', async () => {
-    const out = join(dir, 'empty');
+    const out = join(dir.path, 'empty');
     await mkdir(out);
     await exportHuggingFaceFolder(out, options());
     expect(await readdir(out)).toContain('model.safetensors');
   });
 
   it('on a full disk reports it and leaves nothing behind', async () => {
-    let used = 0;
-    const full: DurableFs = {
-      ...nodeFs,
-      async open(path, flags) {
-        const handle = await nodeFs.open(path, flags);
-        return {
-          sync: () => handle.sync(),
-          close: () => handle.close(),
-          async write(buffer, offset, length) {
-            if (used + length > 300) throw Object.assign(new Error('ENOSPC: simulated'), { code: 'ENOSPC' });
-            used += length;
-            return handle.write(buffer, offset, length);
-          },
-        };
-      },
-    };
-    const e = await exportError(exportHuggingFaceFolder(join(dir, 'export'), options({ fs: full })));
+    const full = diskWithRoomFor(300);
+    const e = await exportError(exportHuggingFaceFolder(join(dir.path, 'export'), options({ fs: full })));
     expect(e.code).toBe('DISK_FULL');
     expect(e.message).toContain('the disk is full');
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(dir.path)).toEqual([]);
   });
 });
 
@@ -269,7 +232,7 @@ describe('import', () => {
   }
 
   it('reads an exported folder back bitwise, with its config and tokenizer', async () => {
-    const out = join(dir, 'export');
+    const out = join(dir.path, 'export');
     const opts = options();
     await exportHuggingFaceFolder(out, opts);
 
@@ -282,7 +245,7 @@ describe('import', () => {
   });
 
   it('reads F16 exports as their rounded values', async () => {
-    const out = join(dir, 'export');
+    const out = join(dir.path, 'export');
     const opts = options({ dtype: 'f16' });
     await exportHuggingFaceFolder(out, opts);
     const model = await importHuggingFaceFolder(out);
@@ -292,13 +255,13 @@ describe('import', () => {
   });
 
   it('infers the config of a bare safetensors file; the head count comes from metadata or the caller', async () => {
-    const out = join(dir, 'export');
+    const out = join(dir.path, 'export');
     await exportHuggingFaceFolder(out, options());
     const fromMetadata = await importModel(join(out, 'model.safetensors'));
     expect(fromMetadata.modelConfig).toEqual(cfg);
     expect(fromMetadata.tokenizerJson).toBeNull();
 
-    const bare = join(dir, 'bare.safetensors');
+    const bare = join(dir.path, 'bare.safetensors');
     const tensors = [...modelTensors(2)].map(([name, t]) => ({ name, ...t }));
     await writeSafetensors(bare, tensors, { dtype: 'F32' });
     const e = await importError(importSafetensorsModel(bare));
@@ -309,7 +272,7 @@ describe('import', () => {
   });
 
   it('accepts HF hub naming: no "transformer." prefix, attention-mask buffers, a tied lm_head', async () => {
-    const path = join(dir, 'hub.safetensors');
+    const path = join(dir.path, 'hub.safetensors');
     const model = modelTensors(3);
     const tensors = [...model].map(([name, t]) => ({ name: name.replace(/^transformer\./, ''), ...t }));
     tensors.push({ name: 'h.0.attn.bias', shape: [1, 1, 8, 8], data: new Float32Array(64).fill(1) });
@@ -326,7 +289,7 @@ describe('import', () => {
   it('refuses an untied lm_head and tensors of another architecture', async () => {
     const model = modelTensors(4);
     const tensors = [...model].map(([name, t]) => ({ name, ...t }));
-    const untied = join(dir, 'untied.safetensors');
+    const untied = join(dir.path, 'untied.safetensors');
     await writeSafetensors(
       untied,
       [...tensors, { name: 'lm_head.weight', shape: [11, 4], data: new Float32Array(44) }],
@@ -336,7 +299,7 @@ describe('import', () => {
     );
     expect((await importError(importSafetensorsModel(untied, { nHead: 2 }))).code).toBe('UNTIED_LM_HEAD');
 
-    const other = join(dir, 'other.safetensors');
+    const other = join(dir.path, 'other.safetensors');
     await writeSafetensors(
       other,
       [...tensors, { name: 'score.weight', shape: [2, 4], data: new Float32Array(8) }],
@@ -350,7 +313,7 @@ describe('import', () => {
   });
 
   it('names a missing tensor or a wrong shape with the expected shape', async () => {
-    const out = join(dir, 'export');
+    const out = join(dir.path, 'export');
     await exportHuggingFaceFolder(out, options());
     const st = await readSafetensors(join(out, 'model.safetensors'));
     const rewrite = async (edit: (list: { name: string; shape: number[]; data: Float32Array }[]) => void) => {
@@ -382,7 +345,7 @@ describe('import', () => {
   });
 
   it('refuses a config.json our kernels cannot compute, listing each field', async () => {
-    const out = join(dir, 'export');
+    const out = join(dir.path, 'export');
     await exportHuggingFaceFolder(out, options());
     const configPath = join(out, 'config.json');
     const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
@@ -399,6 +362,6 @@ describe('import', () => {
     expect((await importError(importHuggingFaceFolder(out))).code).toBe('INVALID_CONFIG');
     await rm(configPath);
     expect((await importError(importHuggingFaceFolder(out))).message).toContain('has no config.json');
-    expect((await importError(importModel(join(dir, 'nothing-here')))).code).toBe('NOT_FOUND');
+    expect((await importError(importModel(join(dir.path, 'nothing-here')))).code).toBe('NOT_FOUND');
   });
 });

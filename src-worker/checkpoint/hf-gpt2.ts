@@ -90,6 +90,14 @@ export interface ConfigIssue {
   allowed: string;
 }
 
+/** GPT-2 switches our model has in one position only: the field, that value, and how to say it. */
+const FIXED_SWITCHES: readonly [field: string, value: boolean, allowed: string][] = [
+  ['tie_word_embeddings', true, 'true (the LM head shares the token embedding)'],
+  ['scale_attn_weights', true, 'true'],
+  ['scale_attn_by_inverse_layer_idx', false, 'false'],
+  ['add_cross_attention', false, 'false'],
+];
+
 /**
  * Our ModelConfig from a GPT-2 config.json, or the list of fields that rule it out: a different
  * architecture, or settings (activation, epsilon, untied head, …) our kernels do not compute.
@@ -122,26 +130,12 @@ export function modelConfigFromGpt2Json(json: unknown): { config: ModelConfig } 
     absentOr((v) => v === null || v === 4 * Number(nEmbd)),
     'null or 4 · n_embd',
   );
-  check(
-    'tie_word_embeddings',
-    absentOr((v) => v === true),
-    'true (the LM head shares the token embedding)',
-  );
-  check(
-    'scale_attn_weights',
-    absentOr((v) => v === true),
-    'true',
-  );
-  check(
-    'scale_attn_by_inverse_layer_idx',
-    absentOr((v) => v === false),
-    'false',
-  );
-  check(
-    'add_cross_attention',
-    absentOr((v) => v === false),
-    'false',
-  );
+  for (const [field, value, allowed] of FIXED_SWITCHES)
+    check(
+      field,
+      absentOr((v) => v === value),
+      allowed,
+    );
   if (issues.length === 0 && Number(nEmbd) % Number(json.n_head) !== 0) {
     issues.push({ field: 'n_head', value: json.n_head, allowed: `a divisor of n_embd (${String(nEmbd)})` });
   }

@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelConfig } from '../model/config';
+import { ModelFileError } from './errors';
 import type { TensorData } from './format';
 import { gpt2TensorSpecs, modelConfigFromGpt2Json } from './hf-gpt2';
 import { isJsonObject, type JsonObject } from './json';
@@ -20,17 +21,9 @@ export type ModelImportErrorCode =
   | 'UNTIED_LM_HEAD' // lm_head.weight differs from the token embedding
   | 'INVALID_TOKENIZER'; // tokenizer.json present but not a JSON object
 
-export class ModelImportError extends Error {
+/** `path` is the folder or file concerned. */
+export class ModelImportError extends ModelFileError<ModelImportErrorCode> {
   override name = 'ModelImportError';
-  constructor(
-    readonly code: ModelImportErrorCode,
-    /** The folder or file concerned. */
-    readonly path: string,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-  }
 }
 
 export interface ImportedModel {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ModelConfig } from '../model/config';
+import { readAll } from './durable-fs';
 import { CheckpointError, type ConfigDifference } from './errors';
 import {
   DATA_ALIGNMENT,
@@ -252,22 +253,18 @@ async function readInto(
   position: number,
   path: string,
 ): Promise<void> {
-  let done = 0;
-  while (done < target.length) {
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await handle.read(target, done, target.length - done, position + done));
-    } catch (err) {
-      throw new CheckpointError(
-        'READ_FAILED',
-        path,
-        `Could not read ${path}: ${(err as Error).message}. Check the disk and try again.`,
-        { cause: err },
-      );
-    }
-    if (bytesRead === 0) throw truncated(path, position + done);
-    done += bytesRead;
+  let got: number;
+  try {
+    got = await readAll(handle, target, position);
+  } catch (err) {
+    throw new CheckpointError(
+      'READ_FAILED',
+      path,
+      `Could not read ${path}: ${(err as Error).message}. Check the disk and try again.`,
+      { cause: err },
+    );
   }
+  if (got < target.length) throw truncated(path, position + got);
 }
 
 function checkContent(actual: Buffer, recorded: Buffer, path: string): string {

@@ -1,10 +1,10 @@
 // The safetensors writer follows the spec (checked by an independent minimal reader written here),
 // its output reads back exactly, and the strict reader rejects each malformed file with its own code.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../test-support/temp-dir';
 import { f16BitsToF32, f32BitsToBf16, f32BitsToF16, float32Bits, float32FromBits } from './half-float';
 import {
   readSafetensors,
@@ -13,15 +13,9 @@ import {
   type SafetensorsErrorCode,
 } from './safetensors';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'st-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('st-', 'file');
 let counter = 0;
-const freshPath = (): string => join(dir, `f${counter++}.safetensors`);
+const freshPath = (): string => join(dir.path, `f${counter++}.safetensors`);
 
 const tensors = [
   { name: 'transformer.wte.weight', shape: [3, 2], data: new Float32Array([1, -2, 0.5, 65504, 1e-8, -0]) },

@@ -7,7 +7,8 @@
 // "__metadata__" string→string map. Tensors tile the data exactly: no holes, no overlap, nothing after.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { nodeFs, writeAll, type DurableFs } from './durable-fs';
+import { nodeFs, readAll, writeAll, type DurableFs } from './durable-fs';
+import { ModelFileError } from './errors';
 import { isJsonObject } from './json';
 import { assertLittleEndianHost, elementCount } from './format';
 import { bf16ToF32Array, f16ToF32Array, f32ToBf16Array, f32ToF16Array } from './half-float';
@@ -38,16 +39,8 @@ export type SafetensorsErrorCode =
   | 'TRAILING_BYTES' // bytes after the last tensor
   | 'INVALID_METADATA'; // __metadata__ not a string→string map
 
-export class SafetensorsError extends Error {
+export class SafetensorsError extends ModelFileError<SafetensorsErrorCode> {
   override name = 'SafetensorsError';
-  constructor(
-    readonly code: SafetensorsErrorCode,
-    readonly path: string,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-  }
 }
 
 export interface SafetensorsInput {
@@ -322,16 +315,11 @@ async function readFully(
   position: number,
   path: string,
 ): Promise<void> {
-  let done = 0;
-  while (done < target.length) {
-    const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
-    if (bytesRead === 0) {
-      throw new SafetensorsError(
-        'DATA_PAST_END',
-        path,
-        `${path} ended while reading it; it was changed or cut short.`,
-      );
-    }
-    done += bytesRead;
+  if ((await readAll(handle, target, position)) < target.length) {
+    throw new SafetensorsError(
+      'DATA_PAST_END',
+      path,
+      `${path} ended while reading it; it was changed or cut short.`,
+    );
   }
 }

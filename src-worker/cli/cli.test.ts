@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../checkpoint/read';
+import { EXPORTED_FILES } from '../checkpoint/test-support/hf-export';
 
 const BIN = join(import.meta.dirname, '../../bin/crystalline.js');
 const MICRO = ['--sample', '--layers', '1', '--embd', '32', '--heads', '2', '--ctx', '16', '--batch', '4'];
@@ -15,6 +16,16 @@ const MICRO = ['--sample', '--layers', '1', '--embd', '32', '--heads', '2', '--c
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `crystalline export` of a checkpoint to a Hugging Face folder. */
+function exportTo(out: string, checkpoint: string, ...flags: string[]): ReturnType<typeof cli> {
+  return cli('export', '--checkpoint', checkpoint, '--out', out, ...flags);
+}
+
+/** The same 12 seeded tokens after "The " from a checkpoint or an exported folder. */
+function generateFrom(checkpoint: string): ReturnType<typeof cli> {
+  return cli('generate', '--checkpoint', checkpoint, '--prompt', 'The ', '--max-tokens', '12', '--seed', '3');
 }
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
@@ -157,59 +168,23 @@ describe('crystalline CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-export-'));
     expect(cli('train', ...MICRO, '--steps', '3', '--out', join(dir, 'run')).status).toBe(0);
     const ckpt = join(dir, 'run', 'step-0000003.ckpt');
-    const exp = cli('export', '--checkpoint', ckpt, '--out', join(dir, 'hf'));
+    const exp = exportTo(join(dir, 'hf'), ckpt);
     expect(exp.status).toBe(0);
-    expect(readdirSync(join(dir, 'hf')).sort()).toEqual(
-      [
-        '.crystalline-export', // the marker that lets a later --overwrite replace this folder
-        'README.md',
-        'config.json',
-        'generation_config.json',
-        'metrics.csv',
-        'model.safetensors',
-        'tokenizer.json',
-      ].sort(),
-    );
+    expect(readdirSync(join(dir, 'hf')).sort()).toEqual(EXPORTED_FILES);
     const a = cli('logits', '--checkpoint', ckpt, '--tokens', '5,6,7,8');
     const b = cli('logits', '--checkpoint', join(dir, 'hf'), '--tokens', '5,6,7,8');
     expect(b.stdout).toBe(a.stdout);
-    const gen = cli(
-      'generate',
-      '--checkpoint',
-      join(dir, 'hf'),
-      '--prompt',
-      'The ',
-      '--max-tokens',
-      '12',
-      '--seed',
-      '3',
-    );
+    const gen = generateFrom(join(dir, 'hf'));
     expect(gen.status).toBe(0);
     expect(gen.stdout.startsWith('The ')).toBe(true);
-    const again = cli(
-      'generate',
-      '--checkpoint',
-      ckpt,
-      '--prompt',
-      'The ',
-      '--max-tokens',
-      '12',
-      '--seed',
-      '3',
-    );
+    const again = generateFrom(ckpt);
     expect(again.stdout).toBe(gen.stdout);
   });
 
   it('fine-tunes from an exported folder: the first steps start from the trained weights', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-finetune-'));
     expect(cli('train', ...MICRO, '--steps', '40', '--lr', '3e-3', '--out', join(dir, 'run')).status).toBe(0);
-    const exp = cli(
-      'export',
-      '--checkpoint',
-      join(dir, 'run', 'step-0000040.ckpt'),
-      '--out',
-      join(dir, 'hf'),
-    );
+    const exp = exportTo(join(dir, 'hf'), join(dir, 'run', 'step-0000040.ckpt'));
     expect(exp.status).toBe(0);
     const first = (out: string): number => jsonLines(out).find((l) => l.type === 'step')?.loss as number;
     const tuned = cli(
@@ -277,9 +252,9 @@ describe('crystalline CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-overwrite-'));
     expect(cli('train', ...MICRO, '--steps', '2', '--out', join(dir, 'run'), '--no-record').status).toBe(0);
     const ckpt = join(dir, 'run', 'step-0000002.ckpt');
-    expect(cli('export', '--checkpoint', ckpt, '--out', join(dir, 'hf')).status).toBe(0);
-    expect(cli('export', '--checkpoint', ckpt, '--out', join(dir, 'hf'), '--overwrite').status).toBe(0);
-    const refused = cli('export', '--checkpoint', ckpt, '--out', join(dir, 'run'), '--overwrite');
+    expect(exportTo(join(dir, 'hf'), ckpt).status).toBe(0);
+    expect(exportTo(join(dir, 'hf'), ckpt, '--overwrite').status).toBe(0);
+    const refused = exportTo(join(dir, 'run'), ckpt, '--overwrite');
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/replaces only an earlier export/);
     expect(readdirSync(join(dir, 'run'))).toContain('step-0000002.ckpt');

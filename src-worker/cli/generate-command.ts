@@ -1,19 +1,15 @@
 // `crystalline generate`: samples text from a checkpoint, printing tokens as they are produced.
 
 import type { Command } from 'commander';
-import { generateTokens } from '../model/generate';
+import { generateTokens, type GenerateOptions } from '../model/generate';
 import { loadInferenceModel } from '../train/checkpointing';
 import { UsageError } from './errors';
 import * as parse from './parse';
 
-export interface GenerateCommandOptions {
+/** The generation options (model/generate.ts), each given on the command line or defaulted. */
+export interface GenerateCommandOptions extends Required<GenerateOptions> {
   checkpoint: string;
   prompt: string;
-  maxTokens: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-  seed: number;
 }
 
 export function addGenerateOptions(cmd: Command): Command {
@@ -41,13 +37,8 @@ export async function runGenerateCommand(o: GenerateCommandOptions): Promise<voi
   const prompt = tokenizer.encode(o.prompt);
   const decoder = tokenizer.streamDecoder();
   process.stdout.write(o.prompt);
-  for (const id of generateTokens(model, prompt, {
-    maxTokens: o.maxTokens,
-    temperature: o.temperature,
-    topK: o.topK,
-    topP: o.topP,
-    seed: o.seed,
-  })) {
+  const { maxTokens, temperature, topK, topP, seed } = o;
+  for (const id of generateTokens(model, prompt, { maxTokens, temperature, topK, topP, seed })) {
     process.stdout.write(decoder.push(id));
   }
   process.stdout.write(decoder.flush() + '\n');

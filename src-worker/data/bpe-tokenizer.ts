@@ -1,17 +1,9 @@
 // The byte-level BPE tokenizer (GPT-2 style): text is split by the GPT-2 pre-tokenizer, each
 // piece becomes UTF-8 bytes, and merges are applied lowest rank first. Training is in bpe-train.ts.
 
-import {
-  TokenStreamDecoder,
-  TokenizerError,
-  UTF8,
-  checkTokenId,
-  decodeTokenBytes,
-  byteLevelBpeJson,
-  type HfTokenizerJson,
-  type Tokenizer,
-} from './tokenizer';
 import { bytesToByteLevel, forEachPreToken } from './byte-level';
+import { ByteTableTokenizer } from './byte-table-tokenizer';
+import { TokenizerError, UTF8, checkTokenId, byteLevelBpeJson, type HfTokenizerJson } from './tokenizer';
 
 /** One merge rule: the adjacent tokens `left`, `right` become `result` (all ids). */
 export interface BpeMerge {
@@ -27,9 +19,8 @@ const POSITION_SPAN = 2 ** 32;
 /** Distinct pieces remembered by `encode`; the cache starts over when it is full. */
 const CACHE_LIMIT = 100_000;
 
-export class BpeTokenizer implements Tokenizer {
+export class BpeTokenizer extends ByteTableTokenizer {
   readonly kind = 'bpe';
-  readonly vocabSize: number;
   private readonly idOfByte = new Int32Array(256).fill(-1);
   /** pair key (left · 65536 + right) → rank · 65536 + result */
   private readonly mergeOfPair = new Map<number, number>();
@@ -41,9 +32,10 @@ export class BpeTokenizer implements Tokenizer {
    * @param merges in rank order; each result's bytes are its left's followed by its right's.
    */
   constructor(
-    private readonly tokenBytesOfId: readonly Uint8Array[],
+    tokenBytesOfId: readonly Uint8Array[],
     readonly merges: readonly BpeMerge[],
   ) {
+    super(tokenBytesOfId);
     const vocabSize = tokenBytesOfId.length;
     if (vocabSize > MAX_VOCAB) {
       throw new TokenizerError(
@@ -84,7 +76,6 @@ export class BpeTokenizer implements Tokenizer {
         throw new TokenizerError(`Merge ${rank} (${left} + ${right}) is listed twice.`);
       this.mergeOfPair.set(pair, rank * MAX_VOCAB + result);
     });
-    this.vocabSize = vocabSize;
   }
 
   encode(text: string): Int32Array {
@@ -103,29 +94,12 @@ export class BpeTokenizer implements Tokenizer {
     return ids.slice(0, count);
   }
 
-  decode(ids: ArrayLike<number>): string {
-    return decodeTokenBytes(this.tokenBytesOfId, ids);
-  }
-
-  tokenBytes(id: number): Uint8Array {
-    checkTokenId(id, this.vocabSize);
-    return this.tokenBytesOfId[id];
-  }
-
-  decodeToken(id: number): string {
-    return this.decode([id]);
-  }
-
-  streamDecoder(): TokenStreamDecoder {
-    return new TokenStreamDecoder(this);
-  }
-
   /**
    * GPT-2's layout: a BPE model (vocabulary spelled byte-level, merges in rank order) between a
    * ByteLevel pre-tokenizer and a ByteLevel decoder. Hugging Face `tokenizers` gives the same ids.
    */
   toJSON(): HfTokenizerJson {
-    const spelled = this.tokenBytesOfId.map(bytesToByteLevel);
+    const spelled = this.bytesOfId.map(bytesToByteLevel);
     const vocab: Record<string, number> = {};
     spelled.forEach((token, id) => (vocab[token] = id));
     const merges = this.merges.map(({ left, right }) => `${spelled[left]} ${spelled[right]}`);

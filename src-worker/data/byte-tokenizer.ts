@@ -2,42 +2,21 @@
 // training and is exact for any text; it is also byte-level BPE with zero merges, which is how
 // it is written to tokenizer.json.
 
-import {
-  TokenStreamDecoder,
-  UTF8,
-  checkTokenId,
-  decodeTokenBytes,
-  byteLevelBpeJson,
-  type HfTokenizerJson,
-  type Tokenizer,
-} from './tokenizer';
 import { BYTE_TO_CHAR } from './byte-level';
+import { ByteTableTokenizer } from './byte-table-tokenizer';
+import { UTF8, byteLevelBpeJson, type HfTokenizerJson } from './tokenizer';
 
 const SINGLE_BYTES: readonly Uint8Array[] = Array.from({ length: 256 }, (_, byte) => Uint8Array.of(byte));
 
-export class ByteTokenizer implements Tokenizer {
+export class ByteTokenizer extends ByteTableTokenizer {
   readonly kind = 'byte';
-  readonly vocabSize = 256;
+
+  constructor() {
+    super(SINGLE_BYTES);
+  }
 
   encode(text: string): Int32Array {
     return Int32Array.from(UTF8.encode(text));
-  }
-
-  decode(ids: ArrayLike<number>): string {
-    return decodeTokenBytes(SINGLE_BYTES, ids);
-  }
-
-  tokenBytes(id: number): Uint8Array {
-    checkTokenId(id, 256);
-    return SINGLE_BYTES[id];
-  }
-
-  decodeToken(id: number): string {
-    return this.decode([id]);
-  }
-
-  streamDecoder(): TokenStreamDecoder {
-    return new TokenStreamDecoder(this);
   }
 
   /**

@@ -7,7 +7,7 @@ import {
   UTF8,
   UnknownCharacterError,
   checkTokenId,
-  hfBpeModel,
+  bpeTokenizerJson,
   type HfTokenizerJson,
   type Tokenizer,
 } from './tokenizer';
@@ -107,17 +107,7 @@ export class CharTokenizer implements Tokenizer {
   toJSON(): HfTokenizerJson {
     const vocab: Record<string, number> = {};
     this.chars.forEach((ch, id) => (vocab[ch] = id));
-    return {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: [],
-      normalizer: null,
-      pre_tokenizer: null,
-      post_processor: null,
-      decoder: { type: 'Fuse' },
-      model: hfBpeModel(vocab, []),
-    };
+    return bpeTokenizerJson(vocab, [], { pre_tokenizer: null, decoder: { type: 'Fuse' } });
   }
 }
 

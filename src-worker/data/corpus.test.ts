@@ -1,10 +1,10 @@
 // Corpus import: file and folder reading, the stats, and a CorpusError with the path and a
 // useful sentence for every way the input can be unusable.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../test-support/temp-dir';
 import { Rng } from '../util/rng';
 import {
   CorpusError,
@@ -14,17 +14,10 @@ import {
   type CorpusErrorReason,
 } from './corpus';
 
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cllm-corpus-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('cllm-corpus-', 'file');
 
 async function put(name: string, content: string | Uint8Array): Promise<string> {
-  const path = join(dir, name);
+  const path = join(dir.path, name);
   await mkdir(join(path, '..'), { recursive: true });
   await writeFile(path, content);
   return path;
@@ -82,11 +75,11 @@ describe('importCorpus: what it reads', () => {
     await put('folder/a.TXT', 'A\n');
     await put('folder/image.png', 'not read');
     await put('folder/.hidden/secret.txt', 'not read');
-    await symlink(join(dir, 'folder', 'a'), join(dir, 'folder', 'loop'));
-    const corpus = await importCorpus(join(dir, 'folder'));
+    await symlink(join(dir.path, 'folder', 'a'), join(dir.path, 'folder', 'loop'));
+    const corpus = await importCorpus(join(dir.path, 'folder'));
     // 'a.TXT' < 'a/z.md' < 'b.txt' in code-unit order ('.' 0x2E sorts before '/' 0x2F).
     expect(corpus.files.map((f) => f.path)).toEqual(
-      ['a.TXT', 'a/z.md', 'b.txt'].map((p) => join(dir, 'folder', p)),
+      ['a.TXT', 'a/z.md', 'b.txt'].map((p) => join(dir.path, 'folder', p)),
     );
     expect(corpus.text).toBe('A\n\nZ\n\nB');
     expect(corpus.stats.files).toBe(3);
@@ -95,7 +88,7 @@ describe('importCorpus: what it reads', () => {
 
 describe('importCorpus: what it refuses', () => {
   it('a path with nothing there', async () => {
-    await expectRefused(join(dir, 'nope.txt'), 'missing', /no file or folder/);
+    await expectRefused(join(dir.path, 'nope.txt'), 'missing', /no file or folder/);
   });
 
   it('something that is neither file nor folder', async () => {
@@ -105,7 +98,11 @@ describe('importCorpus: what it refuses', () => {
   it('a folder without .txt or .md files', async () => {
     await put('pictures/a.png', 'x');
     await put('pictures/b.jpg', 'x');
-    await expectRefused(join(dir, 'pictures'), 'no-text-files', /no \.txt or \.md files \(2 other files/);
+    await expectRefused(
+      join(dir.path, 'pictures'),
+      'no-text-files',
+      /no \.txt or \.md files \(2 other files/,
+    );
   });
 
   it('an empty file and a whitespace-only file', async () => {
@@ -116,7 +113,7 @@ describe('importCorpus: what it refuses', () => {
   it('an empty file inside a folder, naming that file', async () => {
     await put('mixed/good.txt', 'text');
     const bad = await put('mixed/sub/bad.md', '\n');
-    const error = await corpusError(join(dir, 'mixed'));
+    const error = await corpusError(join(dir.path, 'mixed'));
     expect([error.reason, error.path]).toEqual(['empty', bad]);
   });
 

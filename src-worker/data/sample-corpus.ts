@@ -78,20 +78,21 @@ const PEOPLE: Person[] = [
   ),
 ];
 
+/** Where things happen, as said of being there; the place's name is that without the preposition. */
 const PLACES: Place[] = [
-  { name: 'the mill', at: 'at the mill' },
-  { name: 'the harbor', at: 'in the harbor' },
-  { name: 'the old bridge', at: 'on the old bridge' },
-  { name: 'the orchard', at: 'in the orchard' },
-  { name: 'the lighthouse', at: 'at the lighthouse' },
-  { name: 'the market square', at: 'in the market square' },
-  { name: 'the forest path', at: 'on the forest path' },
-  { name: 'the river bank', at: 'on the river bank' },
-  { name: 'the hill above the village', at: 'on the hill above the village' },
-  { name: 'the well', at: 'by the well' },
-  { name: 'the church tower', at: 'in the church tower' },
-  { name: 'the meadow', at: 'in the meadow' },
-];
+  'at the mill',
+  'in the harbor',
+  'on the old bridge',
+  'in the orchard',
+  'at the lighthouse',
+  'in the market square',
+  'on the forest path',
+  'on the river bank',
+  'on the hill above the village',
+  'by the well',
+  'in the church tower',
+  'in the meadow',
+].map((at) => ({ name: at.slice(at.indexOf(' ') + 1), at }));
 
 const THINGS: Thing[] = [
   { noun: 'lantern', adjectives: ['brass', 'old', 'small'] },

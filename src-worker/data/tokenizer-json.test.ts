@@ -1,6 +1,7 @@
 // tokenizer.json: the Hugging Face structure we write for each kind, exact read-back of every
 // kind, and a TokenizerFormatError naming the field for anything we do not read.
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../test-support/caught';
 import { trainBpe } from './bpe-train';
 import { ByteTokenizer } from './byte-tokenizer';
 import { CharTokenizer } from './char-tokenizer';
@@ -20,13 +21,7 @@ function written(tokenizer: Tokenizer): HfTokenizerJson {
 }
 
 function formatError(json: unknown): TokenizerFormatError {
-  try {
-    tokenizerFromJSON(json);
-  } catch (error) {
-    if (error instanceof TokenizerFormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a TokenizerFormatError');
+  return thrownBy(() => tokenizerFromJSON(json), TokenizerFormatError);
 }
 
 describe('tokenizer.json structure', () => {

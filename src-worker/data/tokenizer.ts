@@ -125,7 +125,7 @@ export const HF_BYTE_LEVEL: HfByteLevel = {
 };
 
 /** A BPE model entry with the given vocabulary and merges and every other option at its default. */
-export function hfBpeModel(vocab: Record<string, number>, merges: string[]): HfBpeModel {
+function hfBpeModel(vocab: Record<string, number>, merges: string[]): HfBpeModel {
   return {
     type: 'BPE',
     dropout: null,
@@ -141,21 +141,36 @@ export function hfBpeModel(vocab: Record<string, number>, merges: string[]): HfB
 }
 
 /**
- * A whole tokenizer.json for byte-level BPE (GPT-2's layout): the BPE model between a ByteLevel
- * pre-tokenizer and a ByteLevel decoder. The byte tokenizer is this with no merges.
+ * A whole tokenizer.json around a BPE model: every tokenizer here is one, differing only in the
+ * pre-tokenizer and decoder around it; no normalizer, post-processor or added tokens.
  */
-export function byteLevelBpeJson(vocab: Record<string, number>, merges: string[]): HfTokenizerJson {
+export function bpeTokenizerJson(
+  vocab: Record<string, number>,
+  merges: string[],
+  around: Pick<HfTokenizerJson, 'pre_tokenizer' | 'decoder'>,
+): HfTokenizerJson {
   return {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: [],
     normalizer: null,
-    pre_tokenizer: { ...HF_BYTE_LEVEL },
+    pre_tokenizer: around.pre_tokenizer,
     post_processor: null,
-    decoder: { ...HF_BYTE_LEVEL },
+    decoder: around.decoder,
     model: hfBpeModel(vocab, merges),
   };
+}
+
+/**
+ * Byte-level BPE (GPT-2's layout): the BPE model between a ByteLevel pre-tokenizer and a ByteLevel
+ * decoder. The byte tokenizer is this with no merges.
+ */
+export function byteLevelBpeJson(vocab: Record<string, number>, merges: string[]): HfTokenizerJson {
+  return bpeTokenizerJson(vocab, merges, {
+    pre_tokenizer: { ...HF_BYTE_LEVEL },
+    decoder: { ...HF_BYTE_LEVEL },
+  });
 }
 
 // --- helpers the tokenizers share ---------------------------------------------------------------

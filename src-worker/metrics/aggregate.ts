@@ -8,29 +8,17 @@
 
 import { ensure } from './errors';
 
-/** Mean of the finite values added since the last reset. */
-export class RunningMean {
-  private sum = 0;
-  private finite = 0;
+/**
+ * The one rule above, in one place: a finite value is taken (by `take`), any other is only counted.
+ * `count` and `nonFinite` cover the values given since the last reset.
+ */
+abstract class FiniteValues {
+  private taken = 0;
   private skipped = 0;
 
-  add(x: number): void {
-    if (Number.isFinite(x)) {
-      this.sum += x;
-      this.finite++;
-    } else {
-      this.skipped++;
-    }
-  }
-
-  /** NaN when no finite value was added. */
-  get mean(): number {
-    return this.sum / this.finite;
-  }
-
-  /** Finite values averaged. */
+  /** Finite values taken. */
   get count(): number {
-    return this.finite;
+    return this.taken;
   }
 
   get nonFinite(): number {
@@ -38,9 +26,44 @@ export class RunningMean {
   }
 
   reset(): void {
-    this.sum = 0;
-    this.finite = 0;
+    this.taken = 0;
     this.skipped = 0;
+    this.clear();
+  }
+
+  protected offer(x: number): void {
+    if (Number.isFinite(x)) {
+      this.taken++;
+      this.take(x);
+    } else {
+      this.skipped++;
+    }
+  }
+
+  protected abstract take(x: number): void;
+  /** Forgets what `take` kept. */
+  protected abstract clear(): void;
+}
+
+/** Mean of the finite values added since the last reset. */
+export class RunningMean extends FiniteValues {
+  private sum = 0;
+
+  add(x: number): void {
+    this.offer(x);
+  }
+
+  /** NaN when no finite value was added. */
+  get mean(): number {
+    return this.sum / this.count;
+  }
+
+  protected take(x: number): void {
+    this.sum += x;
+  }
+
+  protected clear(): void {
+    this.sum = 0;
   }
 }
 
@@ -50,25 +73,18 @@ export class RunningMean {
  * the one to show (Adam's bias correction; TensorBoard's smoothing), e.g. β = 0.5 over 2 then 4
  * gives value 1 then 2.5 and debiased 2 then 10/3. t counts finite updates only.
  */
-export class Ema {
+export class Ema extends FiniteValues {
   private raw = 0;
   private betaPower = 1;
-  private updates = 0;
-  private skipped = 0;
 
   /** beta in [0, 1): the weight of the past; 0 means "the last value". */
   constructor(readonly beta: number) {
+    super();
     ensure(Number.isFinite(beta) && beta >= 0 && beta < 1, 'beta', beta, 'a number in [0, 1)');
   }
 
   update(x: number): void {
-    if (!Number.isFinite(x)) {
-      this.skipped++;
-      return;
-    }
-    this.raw = this.beta * this.raw + (1 - this.beta) * x;
-    this.betaPower *= this.beta;
-    this.updates++;
+    this.offer(x);
   }
 
   /** The raw average; 0 before any update. */
@@ -78,23 +94,17 @@ export class Ema {
 
   /** The bias-corrected average; NaN before any update. */
   get debiased(): number {
-    return this.updates === 0 ? Number.NaN : this.raw / (1 - this.betaPower);
+    return this.count === 0 ? Number.NaN : this.raw / (1 - this.betaPower);
   }
 
-  /** Finite updates taken. */
-  get count(): number {
-    return this.updates;
+  protected take(x: number): void {
+    this.raw = this.beta * this.raw + (1 - this.beta) * x;
+    this.betaPower *= this.beta;
   }
 
-  get nonFinite(): number {
-    return this.skipped;
-  }
-
-  reset(): void {
+  protected clear(): void {
     this.raw = 0;
     this.betaPower = 1;
-    this.updates = 0;
-    this.skipped = 0;
   }
 }
 

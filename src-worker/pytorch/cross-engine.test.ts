@@ -6,17 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readCheckpoint } from '../checkpoint/read';
 import type { WorkerEvent } from '../protocol';
 import { resumeRun, saveTrainerCheckpoint } from '../train/checkpointing';
 import { runTraining } from '../train/loop';
 import { prepareRun } from '../train/setup';
 import type { RunSpec } from '../train/setup';
-import { PYTHON, microSpec, torchMissing, trainToEnd, writeJob } from './test-support/torch-run';
-
-const missing = torchMissing();
-if (missing !== null) console.warn(`Skipping the cross-engine checkpoint tests: ${missing}.`);
+import { PYTHON, microSpec, trainToEnd, writeJob } from './test-support/torch-run';
+import { describeWithTorch } from './test-support/with-torch';
 
 const REPO = join(__dirname, '../..');
 const BIN = join(REPO, 'bin/crystalline.js');
@@ -43,7 +41,7 @@ function finalCheckpoint(events: readonly WorkerEvent[]): string {
   return last.checkpoint.path;
 }
 
-describe.skipIf(missing !== null)('checkpoints across the engines', () => {
+describeWithTorch('checkpoints across the engines', () => {
   it('a PyTorch checkpoint resumes on the built-in engine and exports with matching logits', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-to-builtin-'));
     const spec = microSpec({ steps: 8 });

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { readCheckpoint } from '../checkpoint/read';
 import type { WorkerEvent } from '../protocol';
 import {
@@ -13,15 +13,12 @@ import {
   microSpec,
   startRank,
   startRun,
-  torchMissing,
   trainToEnd,
   trainingEvents,
   waitForEvent,
   writeJob,
 } from './test-support/torch-run';
-
-const missing = torchMissing();
-if (missing !== null) console.warn(`Skipping the distributed PyTorch tests: ${missing}.`);
+import { describeWithTorch, progressed } from './test-support/with-torch';
 
 const STEPS = 40;
 const spec = microSpec({ steps: STEPS, evalEvery: 10, histogramEvery: 0, logEvery: 1 });
@@ -49,7 +46,7 @@ function finalCheckpoint(events: readonly WorkerEvent[]): string {
   return last.checkpoint.path;
 }
 
-describe.skipIf(missing !== null)('PyTorch engine on several processes', () => {
+describeWithTorch('PyTorch engine on several processes', () => {
   const root = mkdtempSync(join(tmpdir(), 'torch-ddp-'));
   let straight: Checkpoint;
 
@@ -69,10 +66,7 @@ describe.skipIf(missing !== null)('PyTorch engine on several processes', () => {
     const job = await writeJob({ spec, dir });
     const ranks = await startRun(job.path, 2);
     await waitForEvent(ranks[0], (e) => e.type === 'state' && e.state === 'running');
-    await waitForEvent(
-      ranks[0],
-      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress' && t.step >= 3),
-    );
+    await progressed(ranks[0], 3);
     ranks[0].child.stdin.write(JSON.stringify({ type: 'stop', requestId: 7 }) + '\n');
     expect(await Promise.all(ranks.map((r) => r.exited))).toEqual([0, 0]);
     const events = ranks[0].events;
@@ -110,10 +104,7 @@ describe.skipIf(missing !== null)('PyTorch engine on several processes', () => {
       timeoutSeconds: 15,
     });
     const ranks = await startRun(job.path, 2);
-    await waitForEvent(
-      ranks[0],
-      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'),
-    );
+    await progressed(ranks[0]);
     const killedAt = Date.now();
     ranks[victim].child.kill('SIGKILL');
     const survivor = ranks[1 - victim];

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { verifyCheckpoint } from '../checkpoint/read';
 import { BatchSampler, fixedBatches } from '../data/sampler';
 import { splitTrainVal } from '../data/split';
@@ -23,15 +23,13 @@ import {
   PYTHON,
   microSpec,
   startRun,
-  torchMissing,
+  type Rank,
   trainToEnd,
   trainingEvents,
   waitForEvent,
   writeJob,
 } from './test-support/torch-run';
-
-const missing = torchMissing();
-if (missing !== null) console.warn(`Skipping the PyTorch engine tests: ${missing}.`);
+import { describeWithTorch, progressed } from './test-support/with-torch';
 
 function python(args: string[]): string {
   const r = spawnSync(PYTHON, [PROGRAM, ...args], { encoding: 'utf8' });
@@ -39,7 +37,7 @@ function python(args: string[]): string {
   return r.stdout;
 }
 
-describe.skipIf(missing !== null)('PyTorch engine program', () => {
+describeWithTorch('PyTorch engine program', () => {
   it('reports its environment as one JSON line', () => {
     const env = JSON.parse(python(['env'])) as { torch: string; backends: { gloo: boolean } };
     expect(env.torch).toMatch(/^\d+\.\d+/);
@@ -165,7 +163,7 @@ describe.skipIf(missing !== null)('PyTorch engine program', () => {
   );
 });
 
-describe.skipIf(missing !== null)('PyTorch engine run policies', () => {
+describeWithTorch('PyTorch engine run policies', () => {
   it('stops early with the built-in engine’s reason and message', async () => {
     const spec = microSpec({ steps: 40, evalEvery: 4, earlyStopping: { patience: 2, minDelta: 10 } });
     const run = await prepareRun(spec);
@@ -206,7 +204,7 @@ describe.skipIf(missing !== null)('PyTorch engine run policies', () => {
   });
 });
 
-describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
+describeWithTorch('PyTorch engine commands on stdin', () => {
   it('pauses with a checkpoint, saves on request, resumes and stops, acknowledging each', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-commands-'));
     const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
@@ -238,37 +236,24 @@ describe.skipIf(missing !== null)('PyTorch engine commands on stdin', () => {
     expect(written.at(-1)).toMatchObject({ trigger: 'stop' });
   });
 
-  it('saves and exits when stdin closes (the studio went away)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'torch-eof-'));
+  /** A long run ended by `end` once under way saves a checkpoint and exits cleanly. */
+  async function expectSavedExit(tag: string, end: (rank: Rank) => void): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), `torch-${tag}-`));
     const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
     const [rank] = await startRun(job.path, 1);
-    await waitForEvent(
-      rank,
-      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'),
-    );
-    rank.child.stdin.end();
+    await progressed(rank);
+    end(rank);
     expect(await rank.exited).toBe(0);
     expect(rank.events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'stopped' } });
     expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({
       trigger: 'stop',
     });
-  });
+  }
 
-  it('saves and exits on SIGTERM', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'torch-sigterm-'));
-    const job = await writeJob({ spec: microSpec({ steps: 100_000, evalEvery: 0 }), dir });
-    const [rank] = await startRun(job.path, 1);
-    await waitForEvent(
-      rank,
-      (e) => e.type === 'training-events' && e.events.some((t) => t.kind === 'progress'),
-    );
-    rank.child.kill('SIGTERM');
-    expect(await rank.exited).toBe(0);
-    expect(rank.events.at(-1)).toMatchObject({ type: 'stopped', done: { reason: 'stopped' } });
-    expect(rank.events.filter((e) => e.type === 'checkpoint-written').at(-1)).toMatchObject({
-      trigger: 'stop',
-    });
-  });
+  it('saves and exits when stdin closes (the studio went away)', () =>
+    expectSavedExit('eof', (rank) => rank.child.stdin.end()));
+
+  it('saves and exits on SIGTERM', () => expectSavedExit('sigterm', (rank) => rank.child.kill('SIGTERM')));
 
   it('halts after maxBadSteps non-finite steps in a row, as the built-in engine does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'torch-halt-'));

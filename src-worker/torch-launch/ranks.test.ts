@@ -4,14 +4,14 @@
 // stop and SIGTERM is killed, and a parent killed with SIGKILL leaves no rank behind.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerEvent } from '../protocol';
+import { bundleForNode } from '../test-support/bundle';
+import { useTempDir } from '../test-support/temp-dir';
 import type { ProgressEvent } from '../train/events';
 import { TorchRanks } from './ranks';
 import type { RanksExit } from './ranks';
@@ -20,11 +20,10 @@ const PYTHON = '/usr/bin/python3';
 const FAKE = fileURLToPath(new URL('./test-support/fake_torch.py', import.meta.url));
 const hasPython = spawnSync(PYTHON, ['--version']).status === 0;
 
-let dir: string;
+const dir = useTempDir('torch-ranks-', 'file');
 let jobPath: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'torch-ranks-'));
-  jobPath = join(dir, 'job.json');
+  jobPath = join(dir.path, 'job.json');
   writeFileSync(
     jobPath,
     JSON.stringify({
@@ -35,7 +34,6 @@ beforeAll(() => {
     }),
   );
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Whether a process with this id is alive (a zombie waiting to be reaped counts as gone). */
 function running(pid: number): boolean {
@@ -87,7 +85,7 @@ const progressSteps = (events: WorkerEvent[]): ProgressEvent[] =>
 
 describe.skipIf(!hasPython)('TorchRanks with a fake engine program', () => {
   it('trains to the end: events as WorkerEvents, null read back as NaN, every rank gone', async () => {
-    const short = join(dir, 'short.json');
+    const short = join(dir.path, 'short.json');
     writeFileSync(
       short,
       JSON.stringify({ train: { steps: 5 }, modelConfig: { vocabSize: 65 }, corpus: {}, resumeFrom: null }),
@@ -159,16 +157,8 @@ describe.skipIf(!hasPython)('TorchRanks with a fake engine program', () => {
   });
 
   it('a parent killed with SIGKILL leaves no Python process behind', async () => {
-    const parentJs = join(dir, 'ranks-parent.mjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('./test-support/ranks-parent.ts', import.meta.url))],
-      outfile: parentJs,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'warning',
-    });
+    const parentJs = join(dir.path, 'ranks-parent.mjs');
+    await bundleForNode(new URL('./test-support/ranks-parent.ts', import.meta.url), parentJs);
     const parent = spawn(process.execPath, [parentJs, PYTHON, FAKE, jobPath, '2'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -23,12 +23,12 @@ export interface ProgressEvent {
   memory: MemorySnapshot;
 }
 
-export interface EvalEvent {
-  kind: 'eval';
+/** What one evaluation on the validation batches measured. */
+export interface EvalMetrics {
   step: number;
   valLoss: number;
-  perplexity: number;
-  accuracy: number;
+  perplexity: number; // Infinity when exp overflows (a diverged model)
+  accuracy: number; // top-1 next-token accuracy
   top5: number;
   f1Macro: number;
   f1Micro: number;
@@ -36,6 +36,10 @@ export interface EvalEvent {
   precisionMacro: number;
   recallMacro: number;
   confusion: ConfusionMatrix;
+}
+
+export interface EvalEvent extends EvalMetrics {
+  kind: 'eval';
   best: boolean; // a new best validation loss
 }
 

@@ -56,29 +56,15 @@ export async function runTraining(trainer: Trainer, hooks: LoopHooks): Promise<D
 
   const alert = (a: Omit<AlertEvent, 'kind'>): void => hooks.onEvent({ kind: 'alert', ...a });
   const evaluate = (scheduled: boolean): EvalEvent => {
-    const r = trainer.evaluate(scheduled);
-    const event: EvalEvent = {
-      kind: 'eval',
-      step: r.step,
-      valLoss: r.valLoss,
-      perplexity: r.perplexity,
-      accuracy: r.accuracy,
-      top5: r.top5,
-      f1Macro: r.f1Macro,
-      f1Micro: r.f1Micro,
-      f1Weighted: r.f1Weighted,
-      precisionMacro: r.precisionMacro,
-      recallMacro: r.recallMacro,
-      confusion: r.confusion,
-      best: r.improved,
-    };
+    const { improved, stop, ...metrics } = trainer.evaluate(scheduled);
+    const event: EvalEvent = { kind: 'eval', ...metrics, best: improved };
     hooks.onEvent(event);
     lastEval = event;
-    if (r.valLoss < lowestValLoss) lowestValLoss = r.valLoss;
-    if (r.stop) {
+    if (metrics.valLoss < lowestValLoss) lowestValLoss = metrics.valLoss;
+    if (stop) {
       reason = 'early-stopped';
       message =
-        `Stopped early at step ${r.step}: validation loss did not improve by more than ` +
+        `Stopped early at step ${metrics.step}: validation loss did not improve by more than ` +
         `${cfg.earlyStopping?.minDelta} for ${cfg.earlyStopping?.patience} evaluations ` +
         `(best ${trainer.earlyStopping.best.toFixed(4)} at step ${trainer.earlyStopping.bestStep}).`;
     }

@@ -7,10 +7,31 @@ import { runTraining } from './loop';
 import type { TrainingEvent } from './events';
 import { microTrainer } from './test-run';
 
-async function collect(trainer: ReturnType<typeof microTrainer>): Promise<TrainingEvent[]> {
+/** Runs the loop to its end, or until the trainer has done `stopAtStep` steps, and returns its events. */
+async function collect(
+  trainer: ReturnType<typeof microTrainer>,
+  stopAtStep?: number,
+): Promise<TrainingEvent[]> {
   const events: TrainingEvent[] = [];
-  await runTraining(trainer, { onEvent: (e) => events.push(structuredClone(e)) });
+  const shouldStop = stopAtStep === undefined ? undefined : () => trainer.step >= stopAtStep;
+  await runTraining(trainer, { onEvent: (e) => events.push(structuredClone(e)), shouldStop });
   return events;
+}
+
+/**
+ * A 40-step run stopped after `stopAt` steps, whose early stopping never counts an improvement
+ * (minDelta 100): the trainer and its events.
+ */
+async function stoppedEarly(
+  backend: Parameters<typeof microTrainer>[0],
+  o: { evalEvery: number; patience: number; stopAt: number },
+): Promise<{ trainer: ReturnType<typeof microTrainer>; events: TrainingEvent[] }> {
+  const trainer = microTrainer(backend, {
+    steps: 40,
+    evalEvery: o.evalEvery,
+    earlyStopping: { patience: o.patience, minDelta: 100 },
+  });
+  return { trainer, events: await collect(trainer, o.stopAt) };
 }
 
 describe.each(await availableBackends())('Trainer on the $name backend', (backend) => {
@@ -183,13 +204,7 @@ describe.each(await availableBackends())('Trainer on the $name backend', (backen
   });
 
   it('the evaluation of a stopped run’s final weights leaves early stopping untouched (so resume is exact)', async () => {
-    const trainer = microTrainer(backend, {
-      steps: 40,
-      evalEvery: 10,
-      earlyStopping: { patience: 1, minDelta: 100 },
-    });
-    const events: TrainingEvent[] = [];
-    await runTraining(trainer, { onEvent: (e) => events.push(e), shouldStop: () => trainer.step >= 15 });
+    const { trainer, events } = await stoppedEarly(backend, { evalEvery: 10, patience: 1, stopAt: 15 });
     const evals = events.filter((e) => e.kind === 'eval');
     expect(evals.map((e) => e.step)).toEqual([10, 15]);
     expect(trainer.earlyStopping).toEqual({ best: evals[0].valLoss, bestStep: 10, badEvals: 0 });
@@ -198,14 +213,8 @@ describe.each(await availableBackends())('Trainer on the $name backend', (backen
   });
 
   it('reports the lowest validation loss of the run as its best, the stopped run’s final one included', async () => {
-    // minDelta 100: early stopping never counts an improvement, and the final evaluation is unscheduled.
-    const trainer = microTrainer(backend, {
-      steps: 40,
-      evalEvery: 5,
-      earlyStopping: { patience: 99, minDelta: 100 },
-    });
-    const events: TrainingEvent[] = [];
-    await runTraining(trainer, { onEvent: (e) => events.push(e), shouldStop: () => trainer.step >= 17 });
+    // The final evaluation, at step 17, is off the schedule.
+    const { events } = await stoppedEarly(backend, { evalEvery: 5, patience: 99, stopAt: 17 });
     const losses = events.flatMap((e) => (e.kind === 'eval' ? [e.valLoss] : []));
     expect(losses).toHaveLength(4);
     const done = events.at(-1);

@@ -8,10 +8,10 @@ import type { Gpt } from '../model/gpt';
 import { BatchSampler, fixedBatches } from '../data/sampler';
 import type { Batch, SamplerState } from '../data/sampler';
 import { ClassificationAccumulator, mostFrequentTokens } from '../metrics/classification';
-import type { ConfusionMatrix } from '../metrics/classification';
 import { perplexity } from '../metrics/perplexity';
 import { clipFactor } from './clip';
 import type { TrainConfig } from './config';
+import type { EvalMetrics } from './events';
 import { initialEarlyStopping, observeValidation } from './early-stopping';
 import type { EarlyStoppingState } from './early-stopping';
 import { LocalGradients } from './gradients';
@@ -30,18 +30,7 @@ export interface StepReport {
   stepMs: number;
 }
 
-export interface EvalReport {
-  step: number;
-  valLoss: number;
-  perplexity: number; // Infinity when exp overflows (a diverged model)
-  accuracy: number; // top-1 next-token accuracy
-  top5: number;
-  f1Macro: number;
-  f1Micro: number;
-  f1Weighted: number;
-  precisionMacro: number;
-  recallMacro: number;
-  confusion: ConfusionMatrix;
+export interface EvalReport extends EvalMetrics {
   improved: boolean; // a new best validation loss (beyond minDelta)
   stop: boolean; // early stopping says stop
 }
