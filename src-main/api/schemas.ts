@@ -3,8 +3,14 @@
 // ranges a value must lie in are checked by validateRunConfig with the engine's own validators.
 
 import { z } from 'zod';
-import { DEVICE_CHOICES, ENGINES, MAX_PROCESSES } from '../../src-worker/train/engines';
-import { DEFAULT_TRAINING_THREADS, MAX_TRAINING_THREADS } from '../../src-worker/train/threads';
+import { DEFAULT_TRAINING_THREADS } from '../../src-worker/train/run-defaults';
+import {
+  BACKENDS,
+  DEVICE_CHOICES,
+  ENGINES,
+  MAX_PROCESSES,
+  MAX_TRAINING_THREADS,
+} from '../../src-worker/train/run-rules';
 
 /** A number field: anything else, NaN and ±Infinity included, is refused with this message. */
 export const finite = (): z.ZodNumber =>
@@ -21,9 +27,9 @@ const whole = (min: number, max: number = Number.MAX_SAFE_INTEGER): z.ZodNumber 
 
 export const id = (): z.ZodNumber => whole(1);
 
-export const backendSchema = z.enum(['ts', 'wasm'], { error: 'must be "ts" or "wasm"' });
+export const backendSchema = z.enum(BACKENDS, { error: 'must be "ts" or "wasm"' });
 
-/** The engine that trains a run; the rules of which settings each one has are in engine-rules.ts. */
+/** The engine that trains a run; the rules of which settings each one has are in src-worker/train/run-rules.ts. */
 export const engineSchema = z.enum(ENGINES, { error: 'must be "builtin" or "pytorch"' });
 export const deviceSchema = z.enum(DEVICE_CHOICES, { error: 'must be "auto", "cpu", "cuda" or "mps"' });
 
@@ -119,7 +125,7 @@ export const runConfigSchema = z.strictObject({
   model: modelShapeSchema,
   train: trainConfigSchema,
   backend: backendSchema,
-  /** Training threads (data-parallel, wasm only); rules and default in src-worker/train/threads.ts. */
+  /** Training threads (data-parallel, wasm only); rules in src-worker/train/run-rules.ts, default in run-defaults.ts. */
   threads: whole(1, MAX_TRAINING_THREADS).default(DEFAULT_TRAINING_THREADS),
   /** Absent: builtin. device and processes are the pytorch engine's (processes absent: 1, or one per GPU). */
   engine: engineSchema.optional(),

@@ -6,7 +6,8 @@ import { splitSizes } from '../../src-worker/data/split';
 import { MODEL_PRESETS, PRESET_BATCH } from '../../src-worker/model/config';
 import type { ModelPresetName } from '../../src-worker/model/config';
 import type { RunSpec } from '../../src-worker/train/setup';
-import { DEFAULT_TRAINING_THREADS, defaultThreads } from '../../src-worker/train/threads';
+import { DEFAULT_TRAINING_THREADS } from '../../src-worker/train/run-defaults';
+import { defaultThreads } from '../../src-worker/train/run-rules';
 import { join } from 'node:path';
 import type { DatasetRecord } from './store';
 

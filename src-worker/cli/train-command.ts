@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { readCheckpointHeader } from '../checkpoint/read';
-import type { EngineName } from '../train/engines';
+import type { EngineName } from '../train/run-rules';
 import { evalPoints, progressPoints, TRAINING_METRIC_KEYS } from '../metrics/metric-points';
 import { tableHeader, tableRow } from '../metrics/metrics-table';
 import { generate } from '../model/generate';

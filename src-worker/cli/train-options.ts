@@ -11,9 +11,15 @@ import type { ModelPresetName } from '../model/config';
 import type { TrainConfig } from '../train/config';
 import type { ScheduleKind } from '../train/schedules';
 import { SCHEDULE_KINDS } from '../train/schedules';
-import { DEVICE_CHOICES, ENGINES, engineSettingProblems } from '../train/engines';
-import type { DeviceChoice, EngineName, EngineSetting } from '../train/engines';
-import { defaultThreads, threadsProblems } from '../train/threads';
+import {
+  BACKENDS,
+  DEVICE_CHOICES,
+  ENGINES,
+  defaultThreads,
+  engineSettingProblems,
+  threadsProblems,
+} from '../train/run-rules';
+import type { DeviceChoice, EngineName, EngineSetting } from '../train/run-rules';
 import type { RunSpec } from '../train/setup';
 import { UsageError } from './errors';
 import * as parse from './parse';
@@ -93,7 +99,7 @@ export const DEFAULT_STEPS = 600;
 
 /**
  * The training threads of a run on `backend` with a batch of `batchSize`: as given, or by default
- * one per core on wasm (threads.ts). A count the rules refuse is a usage error naming the flags.
+ * one per core on wasm (run-rules.ts). A count the rules refuse is a usage error naming the flags.
  */
 export function threadsFor(backend: BackendName, threads: number | undefined, batchSize: number): number {
   if (threads === undefined) return defaultThreads(backend, availableParallelism(), batchSize);
@@ -159,7 +165,7 @@ export function addTrainOptions(cmd: Command): Command {
     )
     .addOption(
       new Option('--backend <name>', 'numeric backend (wasm: SIMD, fast; ts: the readable reference)')
-        .choices(['ts', 'wasm'])
+        .choices(BACKENDS)
         .default('wasm'),
     )
     .option(
@@ -239,7 +245,7 @@ export function flagOf(option: string): string {
 
 /**
  * Refuses an engine setting the chosen engine lacks (given on the command line) and an impossible
- * machine layout, with one line naming the flags (train/engines.ts holds the rules).
+ * machine layout, with one line naming the flags (train/run-rules.ts holds the rules).
  */
 export function checkEngineFlags(o: TrainOptions, cmd: Command): void {
   const given = <K extends EngineSetting>(k: K): TrainOptions[K] | undefined =>
