@@ -3,10 +3,16 @@
 
 import type { RunConfig, RunConfigEdits, Settings } from '../api';
 import { splitSizes } from '../../src-worker/data/split';
-import { MODEL_PRESETS, PRESET_BATCH } from '../../src-worker/model/config';
+import { MODEL_PRESETS } from '../../src-worker/model/config';
 import type { ModelPresetName } from '../../src-worker/model/config';
 import type { RunSpec } from '../../src-worker/train/setup';
-import { DEFAULT_TRAINING_THREADS } from '../../src-worker/train/run-defaults';
+import {
+  DEFAULT_CHECKPOINTS,
+  DEFAULT_STUDIO_STEPS,
+  DEFAULT_TRAINING_THREADS,
+  defaultSamples,
+  presetTrainConfig,
+} from '../../src-worker/train/run-defaults';
 import { defaultThreads } from '../../src-worker/train/run-rules';
 import { join } from 'node:path';
 import type { DatasetRecord } from './store';
@@ -41,49 +47,22 @@ export function defaultRunConfig(
   samplePrompt: string,
   cores: number,
 ): RunConfig {
-  const shape = MODEL_PRESETS[preset];
-  const valFraction = 0.1;
-  const split = splitSizes(dataset.tokens, valFraction);
+  const preferred = presetTrainConfig(preset, DEFAULT_STUDIO_STEPS);
+  const split = splitSizes(dataset.tokens, preferred.valFraction);
   const room = Math.min(split.train, split.val) - 1;
-  let B = PRESET_BATCH[preset];
-  let T = shape.contextLength;
+  let { batchSize: B, seqLen: T } = preferred;
   while (B * T > room && B > 1) B = Math.max(1, Math.floor(B / 2));
   while (B * T > room && T > 8) T = Math.max(8, Math.floor(T / 2));
-  const steps = 2000;
   return {
     name: `${dataset.name} · ${preset}`,
     datasetId: dataset.id,
-    model: { ...shape },
-    train: {
-      batchSize: B,
-      seqLen: T,
-      gradAccumSteps: 1,
-      steps,
-      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-      schedule: { kind: 'cosine', lr: 1e-3, minLr: 1e-4, warmupSteps: 100, totalSteps: steps },
-      clipNorm: 1,
-      evalEvery: 100,
-      evalBatches: 8,
-      earlyStopping: null,
-      maxBadSteps: 5,
-      logEvery: 10,
-      histogramEvery: 100,
-      seed: 1337,
-      valFraction,
-    },
+    model: { ...MODEL_PRESETS[preset] },
+    train: { ...preferred, batchSize: B, seqLen: T },
     backend: settings.defaultBackend,
     // The cores are shared among the runs that may train at once.
     threads: defaultThreads(settings.defaultBackend, Math.floor(cores / settings.maxConcurrentRuns), B),
-    checkpoints: { every: 200, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
-    samples: {
-      every: 200,
-      prompt: samplePrompt,
-      maxTokens: 120,
-      temperature: 0.8,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-    },
+    checkpoints: { ...DEFAULT_CHECKPOINTS },
+    samples: defaultSamples(samplePrompt),
   };
 }
 
@@ -94,7 +73,7 @@ export function applyEdits(config: RunConfig, edits: RunConfigEdits): RunConfig 
       ? config.samples
       : edits.samples === null
         ? null
-        : { ...(config.samples ?? defaultSamples()), ...edits.samples };
+        : { ...(config.samples ?? defaultSamples('\n', 0)), ...edits.samples };
   const edited: RunConfig = {
     name: edits.name ?? config.name,
     datasetId: edits.datasetId ?? config.datasetId,
@@ -136,8 +115,4 @@ export function withSteps(config: RunConfig, steps: number): RunConfig {
     ...config,
     train: { ...config.train, steps, schedule: { ...config.train.schedule, totalSteps: steps } },
   };
-}
-
-function defaultSamples(): NonNullable<RunConfig['samples']> {
-  return { every: 0, prompt: '\n', maxTokens: 120, temperature: 0.8, topK: 0, topP: 1, seed: 1 };
 }
