@@ -1,9 +1,17 @@
 // The zod schemas of everything the API accepts: run configs (model, training, checkpoint and
-// sample policies), settings and the small inputs of each method. Shapes and types only; the
-// ranges a value must lie in are checked by validateRunConfig with the engine's own validators.
+// sample policies), settings and the small inputs of each method, and a preset's run config.
+// Shapes, types and defaults (from src-worker/train/run-defaults.ts); the ranges a value must lie
+// in are checked by validateRunConfig with the engine's own validators and rules (run-rules.ts).
 
 import { z } from 'zod';
-import { DEFAULT_TRAINING_THREADS } from '../../src-worker/train/run-defaults';
+import { MODEL_PRESETS } from '../../src-worker/model/config';
+import type { ModelPresetName } from '../../src-worker/model/config';
+import {
+  DEFAULT_CHECKPOINTS,
+  DEFAULT_STUDIO_STEPS,
+  DEFAULT_TRAINING_THREADS,
+  presetTrainConfig,
+} from '../../src-worker/train/run-defaults';
 import {
   BACKENDS,
   DEVICE_CHOICES,
@@ -195,6 +203,22 @@ export const runFilterSchema = z.strictObject({
 });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
+
+/** What a preset's config leaves to its caller: where it trains, on what, and its samples. */
+export type RunConfigPlace = Pick<RunConfig, 'name' | 'datasetId' | 'backend' | 'threads' | 'samples'>;
+
+/**
+ * The config the studio proposes for a preset: its model, its batch of full-context sequences and
+ * the default training, checkpoint policy and length. The studio then fits the batch to a dataset.
+ */
+export function presetRunConfig(preset: ModelPresetName, place: RunConfigPlace): RunConfig {
+  return {
+    ...place,
+    model: { ...MODEL_PRESETS[preset] },
+    train: presetTrainConfig(preset, DEFAULT_STUDIO_STEPS),
+    checkpoints: { ...DEFAULT_CHECKPOINTS },
+  };
+}
 /** A run config as a caller may send it: fields with a default may be left out. */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfigEdits = z.output<typeof runConfigEditsSchema>;

@@ -1,18 +1,12 @@
 // Run configs on the studio side: a sensible default for a dataset (a preset, shrunk until one
 // batch fits both splits), the engine's RunSpec a config becomes, and a config with edits applied.
 
+import { presetRunConfig } from '../api';
 import type { RunConfig, RunConfigEdits, Settings } from '../api';
 import { splitSizes } from '../../src-worker/data/split';
-import { MODEL_PRESETS } from '../../src-worker/model/config';
 import type { ModelPresetName } from '../../src-worker/model/config';
 import type { RunSpec } from '../../src-worker/train/setup';
-import {
-  DEFAULT_CHECKPOINTS,
-  DEFAULT_STUDIO_STEPS,
-  DEFAULT_TRAINING_THREADS,
-  defaultSamples,
-  presetTrainConfig,
-} from '../../src-worker/train/run-defaults';
+import { DEFAULT_TRAINING_THREADS, defaultSamples } from '../../src-worker/train/run-defaults';
 import { defaultThreads } from '../../src-worker/train/run-rules';
 import { join } from 'node:path';
 import type { DatasetRecord } from './store';
@@ -47,22 +41,23 @@ export function defaultRunConfig(
   samplePrompt: string,
   cores: number,
 ): RunConfig {
-  const preferred = presetTrainConfig(preset, DEFAULT_STUDIO_STEPS);
-  const split = splitSizes(dataset.tokens, preferred.valFraction);
+  const preferred = presetRunConfig(preset, {
+    name: `${dataset.name} · ${preset}`,
+    datasetId: dataset.id,
+    backend: settings.defaultBackend,
+    threads: DEFAULT_TRAINING_THREADS,
+    samples: defaultSamples(samplePrompt),
+  });
+  const split = splitSizes(dataset.tokens, preferred.train.valFraction);
   const room = Math.min(split.train, split.val) - 1;
-  let { batchSize: B, seqLen: T } = preferred;
+  let { batchSize: B, seqLen: T } = preferred.train;
   while (B * T > room && B > 1) B = Math.max(1, Math.floor(B / 2));
   while (B * T > room && T > 8) T = Math.max(8, Math.floor(T / 2));
   return {
-    name: `${dataset.name} · ${preset}`,
-    datasetId: dataset.id,
-    model: { ...MODEL_PRESETS[preset] },
-    train: { ...preferred, batchSize: B, seqLen: T },
-    backend: settings.defaultBackend,
+    ...preferred,
+    train: { ...preferred.train, batchSize: B, seqLen: T },
     // The cores are shared among the runs that may train at once.
     threads: defaultThreads(settings.defaultBackend, Math.floor(cores / settings.maxConcurrentRuns), B),
-    checkpoints: { ...DEFAULT_CHECKPOINTS },
-    samples: defaultSamples(samplePrompt),
   };
 }
 
