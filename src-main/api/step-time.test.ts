@@ -2,6 +2,7 @@
 // FLOPs per token and threads (never zero for a real model, unknown with nothing to scale from).
 
 import { describe, expect, it } from 'vitest';
+import RENDERER_TINY_PRESET from '../../src-renderer/src/state/tiny-preset.json';
 import { presetRunConfig } from './schemas';
 import type { RunConfig } from './schemas';
 import { effectiveThreads, estimateStepTime, flopsPerToken, median } from './step-time';
@@ -132,5 +133,11 @@ describe('median', () => {
     expect(median([1.8, 1.7, 30, 1.9, 1.8])).toBe(1.8);
     expect(median([1, 3])).toBe(2);
     expect(median([])).toBeNaN();
+  });
+});
+
+describe("the renderer's tests", () => {
+  it('estimate on the tiny preset as the API proposes it', () => {
+    expect(RENDERER_TINY_PRESET).toEqual(tinyPreset());
   });
 });
