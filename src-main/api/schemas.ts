@@ -113,14 +113,19 @@ export const checkpointPolicySchema = z.strictObject({
   keepEvery: whole(0), // … plus every checkpoint whose step is a multiple of M (0: off)
 });
 
-export const samplePolicySchema = z.strictObject({
-  every: whole(0), // a sample every N steps (0: never)
+/** How a sample is drawn: a prompt the model continues, and the sampler's settings. */
+export const samplingSchema = z.strictObject({
   prompt: z.string().min(1, { error: 'must not be empty: the model continues a prompt' }),
   maxTokens: whole(1, 4096),
   temperature: finite().min(0, { error: 'must be ≥ 0 (0 = always the most likely token)' }),
   topK: whole(0),
   topP: finite().gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }),
   seed: whole(0, 0xffffffff),
+});
+
+export const samplePolicySchema = z.strictObject({
+  every: whole(0), // a sample every N steps (0: never)
+  ...samplingSchema.shape,
 });
 
 export const runConfigSchema = z.strictObject({
@@ -169,15 +174,6 @@ export const settingsSchema = z.strictObject({
     .trim()
     .min(1, { error: 'must name a Python interpreter, e.g. python3 or /usr/bin/python3' })
     .max(4096, { error: 'is longer than 4096 characters' }),
-});
-
-export const samplingSchema = z.strictObject({
-  prompt: z.string().min(1, { error: 'must not be empty: the model continues a prompt' }),
-  maxTokens: whole(1, 4096),
-  temperature: finite().min(0, { error: 'must be ≥ 0 (0 = always the most likely token)' }),
-  topK: whole(0),
-  topP: finite().gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }),
-  seed: whole(0, 0xffffffff),
 });
 
 export const runStatusSchema = z.enum([
