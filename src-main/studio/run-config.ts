@@ -11,13 +11,19 @@ import { defaultThreads } from '../../src-worker/train/run-rules';
 import { join } from 'node:path';
 import type { DatasetRecord } from './store';
 
+/** Where an imported dataset is and how it is tokenized: all a run's spec needs of it. */
+export type DatasetPlace = Pick<DatasetRecord, 'dir' | 'tokenizer'>;
+
 /** The text and tokenizer files of an imported dataset. */
-export function datasetFiles(dataset: DatasetRecord): { corpus: string; tokenizer: string } {
+export function datasetFiles(dataset: Pick<DatasetRecord, 'dir'>): { corpus: string; tokenizer: string } {
   return { corpus: join(dataset.dir, 'corpus.txt'), tokenizer: join(dataset.dir, 'tokenizer.json') };
 }
 
-/** The engine's view of a run on an imported dataset. */
-export function specFor(config: RunConfig, dataset: DatasetRecord): RunSpec {
+/**
+ * The engine's view of a run on an imported dataset. Never stored: a run with a config and a
+ * dataset gets it as it is read (store/runs.ts), so it always says what the config says.
+ */
+export function specFor(config: RunConfig, dataset: DatasetPlace): RunSpec {
   return {
     data: { kind: 'path', path: datasetFiles(dataset).corpus },
     tokenizer: dataset.tokenizer,
