@@ -4,12 +4,12 @@
 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DatasetInfo, RunConfig, RunDetail } from '../../api';
+import type { RunConfig, RunDetail } from '../../api';
 import type { RunSpec } from '../../../src-worker/train/setup';
 import { openDatabase, schemaVersion } from '../db';
 import { specFor } from '../run-config';
 import { Store } from '../store';
-import { microConfig, openStudio, runReaches, tempDir, writeCorpus } from '../test-support/fixtures';
+import { importCorpus, microConfig, openStudio, runReaches, tempDir } from '../test-support/fixtures';
 import { MIGRATIONS } from './index';
 
 const settings = {
@@ -104,10 +104,7 @@ describe('migration 5: a run spec derived from its config', () => {
 
   it('resumes a studio run stored with its spec beside its config, and trains it further', async () => {
     let studio = await openStudio(dir.path);
-    const dataset = (await studio.call('datasets.import', {
-      path: writeCorpus(dir.path),
-      tokenizer: { kind: 'char' },
-    })) as DatasetInfo;
+    const dataset = await importCorpus(studio, dir.path);
     const run = (await studio.call('runs.create', { config: microConfig(dataset.id, 20) })) as RunDetail;
     await studio.call('runs.start', { id: run.id });
     expect((await runReaches(studio, run.id, (r) => r.status === 'completed', 'the end')).step).toBe(20);

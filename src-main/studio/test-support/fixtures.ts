@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RunConfigInput, RunSummary, StudioEvent } from '../../api';
+import type { DatasetInfo, RunConfigInput, RunSummary, StudioEvent } from '../../api';
 import { generateSampleCorpus } from '../../../src-worker/data/sample-corpus';
 import { microTrainConfig } from '../../../src-worker/train/test-run';
 import { Studio } from '../studio';
@@ -24,6 +24,12 @@ export function writeCorpus(dir: string, bytes = 40_000, seed = 7, name = 'corpu
   const path = join(dir, name);
   writeFileSync(path, generateSampleCorpus(seed, bytes));
   return path;
+}
+
+/** Imports a corpus written into `dir` (see writeCorpus) as a char-tokenized dataset. */
+export async function importCorpus(studio: Studio, dir: string, bytes?: number): Promise<DatasetInfo> {
+  const path = writeCorpus(dir, bytes);
+  return (await studio.call('datasets.import', { path, tokenizer: { kind: 'char' } })) as DatasetInfo;
 }
 
 /** A 1-layer, 16-wide model on batches of 4 × 16 tokens: about a millisecond a step. */
