@@ -1,9 +1,9 @@
 // The engine rules of a run config: a setting the chosen engine lacks is refused with a message
 // naming it (device/processes with builtin, threads with pytorch). The rules themselves are the
-// engine's (src-worker/train/engines.ts), which the CLI asks too, so both say the same thing.
+// engine's (src-worker/train/run-rules.ts), which the CLI asks too, so both say the same thing.
 
-import { engineSettingProblems } from '../../src-worker/train/engines';
-import { DEFAULT_TRAINING_THREADS } from '../../src-worker/train/threads';
+import { engineSettingProblems } from '../../src-worker/train/run-rules';
+import { DEFAULT_TRAINING_THREADS } from '../../src-worker/train/run-defaults';
 import type { FieldProblem } from './errors';
 import type { RunConfig } from './schemas';
 

@@ -1,10 +1,24 @@
 // The zod schemas of everything the API accepts: run configs (model, training, checkpoint and
-// sample policies), settings and the small inputs of each method. Shapes and types only; the
-// ranges a value must lie in are checked by validateRunConfig with the engine's own validators.
+// sample policies), settings and the small inputs of each method, and a preset's run config.
+// Shapes, types and defaults (from src-worker/train/run-defaults.ts); the ranges a value must lie
+// in are checked by validateRunConfig with the engine's own validators and rules (run-rules.ts).
 
 import { z } from 'zod';
-import { DEVICE_CHOICES, ENGINES, MAX_PROCESSES } from '../../src-worker/train/engines';
-import { DEFAULT_TRAINING_THREADS, MAX_TRAINING_THREADS } from '../../src-worker/train/threads';
+import { MODEL_PRESETS } from '../../src-worker/model/config';
+import type { ModelPresetName } from '../../src-worker/model/config';
+import {
+  DEFAULT_CHECKPOINTS,
+  DEFAULT_STUDIO_STEPS,
+  DEFAULT_TRAINING_THREADS,
+  presetTrainConfig,
+} from '../../src-worker/train/run-defaults';
+import {
+  BACKENDS,
+  DEVICE_CHOICES,
+  ENGINES,
+  MAX_PROCESSES,
+  MAX_TRAINING_THREADS,
+} from '../../src-worker/train/run-rules';
 
 /** A number field: anything else, NaN and ±Infinity included, is refused with this message. */
 export const finite = (): z.ZodNumber =>
@@ -21,9 +35,9 @@ const whole = (min: number, max: number = Number.MAX_SAFE_INTEGER): z.ZodNumber 
 
 export const id = (): z.ZodNumber => whole(1);
 
-export const backendSchema = z.enum(['ts', 'wasm'], { error: 'must be "ts" or "wasm"' });
+export const backendSchema = z.enum(BACKENDS, { error: 'must be "ts" or "wasm"' });
 
-/** The engine that trains a run; the rules of which settings each one has are in engine-rules.ts. */
+/** The engine that trains a run; the rules of which settings each one has are in src-worker/train/run-rules.ts. */
 export const engineSchema = z.enum(ENGINES, { error: 'must be "builtin" or "pytorch"' });
 export const deviceSchema = z.enum(DEVICE_CHOICES, { error: 'must be "auto", "cpu", "cuda" or "mps"' });
 
@@ -99,14 +113,19 @@ export const checkpointPolicySchema = z.strictObject({
   keepEvery: whole(0), // … plus every checkpoint whose step is a multiple of M (0: off)
 });
 
-export const samplePolicySchema = z.strictObject({
-  every: whole(0), // a sample every N steps (0: never)
+/** How a sample is drawn: a prompt the model continues, and the sampler's settings. */
+export const samplingSchema = z.strictObject({
   prompt: z.string().min(1, { error: 'must not be empty: the model continues a prompt' }),
   maxTokens: whole(1, 4096),
   temperature: finite().min(0, { error: 'must be ≥ 0 (0 = always the most likely token)' }),
   topK: whole(0),
   topP: finite().gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }),
   seed: whole(0, 0xffffffff),
+});
+
+export const samplePolicySchema = z.strictObject({
+  every: whole(0), // a sample every N steps (0: never)
+  ...samplingSchema.shape,
 });
 
 export const runConfigSchema = z.strictObject({
@@ -119,7 +138,7 @@ export const runConfigSchema = z.strictObject({
   model: modelShapeSchema,
   train: trainConfigSchema,
   backend: backendSchema,
-  /** Training threads (data-parallel, wasm only); rules and default in src-worker/train/threads.ts. */
+  /** Training threads (data-parallel, wasm only); rules in src-worker/train/run-rules.ts, default in run-defaults.ts. */
   threads: whole(1, MAX_TRAINING_THREADS).default(DEFAULT_TRAINING_THREADS),
   /** Absent: builtin. device and processes are the pytorch engine's (processes absent: 1, or one per GPU). */
   engine: engineSchema.optional(),
@@ -157,15 +176,6 @@ export const settingsSchema = z.strictObject({
     .max(4096, { error: 'is longer than 4096 characters' }),
 });
 
-export const samplingSchema = z.strictObject({
-  prompt: z.string().min(1, { error: 'must not be empty: the model continues a prompt' }),
-  maxTokens: whole(1, 4096),
-  temperature: finite().min(0, { error: 'must be ≥ 0 (0 = always the most likely token)' }),
-  topK: whole(0),
-  topP: finite().gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }),
-  seed: whole(0, 0xffffffff),
-});
-
 export const runStatusSchema = z.enum([
   'created',
   'queued',
@@ -189,6 +199,22 @@ export const runFilterSchema = z.strictObject({
 });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
+
+/** What a preset's config leaves to its caller: where it trains, on what, and its samples. */
+export type RunConfigPlace = Pick<RunConfig, 'name' | 'datasetId' | 'backend' | 'threads' | 'samples'>;
+
+/**
+ * The config the studio proposes for a preset: its model, its batch of full-context sequences and
+ * the default training, checkpoint policy and length. The studio then fits the batch to a dataset.
+ */
+export function presetRunConfig(preset: ModelPresetName, place: RunConfigPlace): RunConfig {
+  return {
+    ...place,
+    model: { ...MODEL_PRESETS[preset] },
+    train: presetTrainConfig(preset, DEFAULT_STUDIO_STEPS),
+    checkpoints: { ...DEFAULT_CHECKPOINTS },
+  };
+}
 /** A run config as a caller may send it: fields with a default may be left out. */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfigEdits = z.output<typeof runConfigEditsSchema>;

@@ -2,6 +2,8 @@
 // FLOPs per token and threads (never zero for a real model, unknown with nothing to scale from).
 
 import { describe, expect, it } from 'vitest';
+import RENDERER_TINY_PRESET from '../../src-renderer/src/state/tiny-preset.json';
+import { presetRunConfig } from './schemas';
 import type { RunConfig } from './schemas';
 import { effectiveThreads, estimateStepTime, flopsPerToken, median } from './step-time';
 import type { SpeedReference } from './step-time';
@@ -10,33 +12,14 @@ const TINY_PARAMETERS = 809_472;
 
 /** The tiny preset as the studio's defaults make it, on two threads. */
 function tinyPreset(over: Partial<RunConfig> = {}): RunConfig {
-  return {
+  const place = {
     name: 'Sample corpus · tiny',
     datasetId: 1,
-    model: { nLayer: 4, nHead: 4, nEmbd: 128, contextLength: 64 },
-    train: {
-      batchSize: 16,
-      seqLen: 64,
-      gradAccumSteps: 1,
-      steps: 2000,
-      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-      schedule: { kind: 'cosine', lr: 1e-3, minLr: 1e-4, warmupSteps: 100, totalSteps: 2000 },
-      clipNorm: 1,
-      evalEvery: 100,
-      evalBatches: 8,
-      earlyStopping: null,
-      maxBadSteps: 5,
-      logEvery: 10,
-      histogramEvery: 100,
-      seed: 1337,
-      valFraction: 0.1,
-    },
     backend: 'wasm',
     threads: 2,
-    checkpoints: { every: 200, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
     samples: null,
-    ...over,
-  };
+  } as const;
+  return { ...presetRunConfig('tiny', place), ...over };
 }
 
 /** The e2e specs' one-layer model of width 32 (15,776 parameters) on batches of 4 × 32 tokens. */
@@ -150,5 +133,11 @@ describe('median', () => {
     expect(median([1.8, 1.7, 30, 1.9, 1.8])).toBe(1.8);
     expect(median([1, 3])).toBe(2);
     expect(median([])).toBeNaN();
+  });
+});
+
+describe("the renderer's tests", () => {
+  it('estimate on the tiny preset as the API proposes it', () => {
+    expect(RENDERER_TINY_PRESET).toEqual(tinyPreset());
   });
 });

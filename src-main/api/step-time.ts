@@ -2,6 +2,7 @@
 // on this machine (its FLOP rate) scaled to the config by FLOPs per token and by threads.
 
 import type { RunConfig } from './schemas';
+import { DEFAULT_TRAINING_THREADS } from '../../src-worker/train/run-defaults';
 
 /** A past run's training speed on this machine, and the compute per token it was measured at. */
 export interface SpeedReference {
@@ -40,7 +41,7 @@ export function effectiveThreads(
   threads: number | undefined,
   cores: number,
 ): number {
-  return backend === 'wasm' ? Math.max(1, Math.min(threads ?? 1, cores)) : 1;
+  return backend === 'wasm' ? Math.max(1, Math.min(threads ?? DEFAULT_TRAINING_THREADS, cores)) : 1;
 }
 
 /**

@@ -6,6 +6,7 @@ import { splitTrainVal } from '../../src-worker/data/split';
 import type { RunConfigInput } from './schemas';
 import { splitSizes } from '../../src-worker/data/split';
 import { replicaBytes } from '../../src-worker/parallel/replica-memory';
+import { DEFAULT_CHECKPOINTS, defaultSamples, defaultTrainConfig } from '../../src-worker/train/run-defaults';
 import { validateRunConfig } from './validate-run-config';
 import type { RunConfigContext } from './validate-run-config';
 
@@ -17,26 +18,20 @@ function config(): RunConfigInput {
     name: 'a run',
     datasetId: 1,
     model: { nLayer: 2, nHead: 4, nEmbd: 32, contextLength: 32 },
-    train: {
-      batchSize: 8,
-      seqLen: 32,
-      gradAccumSteps: 1,
-      steps: 100,
-      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-      schedule: { kind: 'cosine', lr: 1e-3, minLr: 1e-4, warmupSteps: 10, totalSteps: 100 },
-      clipNorm: 1,
-      evalEvery: 10,
-      evalBatches: 2,
-      earlyStopping: { patience: 3, minDelta: 0 },
-      maxBadSteps: 5,
-      logEvery: 1,
-      histogramEvery: 0,
-      seed: 1,
-      valFraction: 0.1,
-    },
+    train: defaultTrainConfig(
+      { batchSize: 8, seqLen: 32, steps: 100 },
+      {
+        evalEvery: 10,
+        evalBatches: 2,
+        earlyStopping: { patience: 3, minDelta: 0 },
+        logEvery: 1,
+        histogramEvery: 0,
+        seed: 1,
+      },
+    ),
     backend: 'ts',
-    checkpoints: { every: 50, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
-    samples: { every: 50, prompt: 'a', maxTokens: 20, temperature: 1, topK: 0, topP: 1, seed: 1 },
+    checkpoints: { ...DEFAULT_CHECKPOINTS, every: 50 },
+    samples: { ...defaultSamples('a', 50), maxTokens: 20, temperature: 1 },
   };
 }
 

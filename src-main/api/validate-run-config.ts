@@ -7,7 +7,7 @@ import { validateModelConfig } from '../../src-worker/model/config';
 import type { ModelConfig } from '../../src-worker/model/config';
 import { engineMemory, parameterCount } from '../../src-worker/model/layout';
 import { replicaBytes } from '../../src-worker/parallel/replica-memory';
-import { threadsProblems } from '../../src-worker/train/threads';
+import { threadsProblems } from '../../src-worker/train/run-rules';
 import { validateTrainConfig } from '../../src-worker/train/validate';
 import { engineProblems } from './engine-rules';
 import { problemsOf } from './errors';

@@ -1,22 +1,29 @@
 // Run configs on the studio side: a sensible default for a dataset (a preset, shrunk until one
 // batch fits both splits), the engine's RunSpec a config becomes, and a config with edits applied.
 
+import { presetRunConfig } from '../api';
 import type { RunConfig, RunConfigEdits, Settings } from '../api';
 import { splitSizes } from '../../src-worker/data/split';
-import { MODEL_PRESETS, PRESET_BATCH } from '../../src-worker/model/config';
 import type { ModelPresetName } from '../../src-worker/model/config';
 import type { RunSpec } from '../../src-worker/train/setup';
-import { DEFAULT_TRAINING_THREADS, defaultThreads } from '../../src-worker/train/threads';
+import { DEFAULT_TRAINING_THREADS, defaultSamples } from '../../src-worker/train/run-defaults';
+import { defaultThreads } from '../../src-worker/train/run-rules';
 import { join } from 'node:path';
 import type { DatasetRecord } from './store';
 
+/** Where an imported dataset is and how it is tokenized: all a run's spec needs of it. */
+export type DatasetPlace = Pick<DatasetRecord, 'dir' | 'tokenizer'>;
+
 /** The text and tokenizer files of an imported dataset. */
-export function datasetFiles(dataset: DatasetRecord): { corpus: string; tokenizer: string } {
+export function datasetFiles(dataset: Pick<DatasetRecord, 'dir'>): { corpus: string; tokenizer: string } {
   return { corpus: join(dataset.dir, 'corpus.txt'), tokenizer: join(dataset.dir, 'tokenizer.json') };
 }
 
-/** The engine's view of a run on an imported dataset. */
-export function specFor(config: RunConfig, dataset: DatasetRecord): RunSpec {
+/**
+ * The engine's view of a run on an imported dataset. Never stored: a run with a config and a
+ * dataset gets it as it is read (store/runs.ts), so it always says what the config says.
+ */
+export function specFor(config: RunConfig, dataset: DatasetPlace): RunSpec {
   return {
     data: { kind: 'path', path: datasetFiles(dataset).corpus },
     tokenizer: dataset.tokenizer,
@@ -40,49 +47,23 @@ export function defaultRunConfig(
   samplePrompt: string,
   cores: number,
 ): RunConfig {
-  const shape = MODEL_PRESETS[preset];
-  const valFraction = 0.1;
-  const split = splitSizes(dataset.tokens, valFraction);
-  const room = Math.min(split.train, split.val) - 1;
-  let B = PRESET_BATCH[preset];
-  let T = shape.contextLength;
-  while (B * T > room && B > 1) B = Math.max(1, Math.floor(B / 2));
-  while (B * T > room && T > 8) T = Math.max(8, Math.floor(T / 2));
-  const steps = 2000;
-  return {
+  const preferred = presetRunConfig(preset, {
     name: `${dataset.name} · ${preset}`,
     datasetId: dataset.id,
-    model: { ...shape },
-    train: {
-      batchSize: B,
-      seqLen: T,
-      gradAccumSteps: 1,
-      steps,
-      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-      schedule: { kind: 'cosine', lr: 1e-3, minLr: 1e-4, warmupSteps: 100, totalSteps: steps },
-      clipNorm: 1,
-      evalEvery: 100,
-      evalBatches: 8,
-      earlyStopping: null,
-      maxBadSteps: 5,
-      logEvery: 10,
-      histogramEvery: 100,
-      seed: 1337,
-      valFraction,
-    },
     backend: settings.defaultBackend,
+    threads: DEFAULT_TRAINING_THREADS,
+    samples: defaultSamples(samplePrompt),
+  });
+  const split = splitSizes(dataset.tokens, preferred.train.valFraction);
+  const room = Math.min(split.train, split.val) - 1;
+  let { batchSize: B, seqLen: T } = preferred.train;
+  while (B * T > room && B > 1) B = Math.max(1, Math.floor(B / 2));
+  while (B * T > room && T > 8) T = Math.max(8, Math.floor(T / 2));
+  return {
+    ...preferred,
+    train: { ...preferred.train, batchSize: B, seqLen: T },
     // The cores are shared among the runs that may train at once.
     threads: defaultThreads(settings.defaultBackend, Math.floor(cores / settings.maxConcurrentRuns), B),
-    checkpoints: { every: 200, onBest: true, keepLast: 3, keepBest: true, keepEvery: 0 },
-    samples: {
-      every: 200,
-      prompt: samplePrompt,
-      maxTokens: 120,
-      temperature: 0.8,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-    },
   };
 }
 
@@ -93,7 +74,7 @@ export function applyEdits(config: RunConfig, edits: RunConfigEdits): RunConfig 
       ? config.samples
       : edits.samples === null
         ? null
-        : { ...(config.samples ?? defaultSamples()), ...edits.samples };
+        : { ...(config.samples ?? defaultSamples('\n', 0)), ...edits.samples };
   const edited: RunConfig = {
     name: edits.name ?? config.name,
     datasetId: edits.datasetId ?? config.datasetId,
@@ -135,8 +116,4 @@ export function withSteps(config: RunConfig, steps: number): RunConfig {
     ...config,
     train: { ...config.train, steps, schedule: { ...config.train.schedule, totalSteps: steps } },
   };
-}
-
-function defaultSamples(): NonNullable<RunConfig['samples']> {
-  return { every: 0, prompt: '\n', maxTokens: 120, temperature: 0.8, topK: 0, topP: 1, seed: 1 };
 }

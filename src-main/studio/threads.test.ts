@@ -7,7 +7,7 @@ import type { CheckpointInfo, DatasetInfo, RunConfig, RunDetail } from '../api';
 import { readCheckpoint } from '../../src-worker/checkpoint/read';
 import { storedRunOf } from '../../src-worker/train/checkpointing';
 import type { Studio } from './studio';
-import { microConfig, openStudio, runReaches, tempDir, writeCorpus } from './test-support/fixtures';
+import { importCorpus, microConfig, openStudio, runReaches, tempDir } from './test-support/fixtures';
 
 let dir: { path: string; remove: () => void };
 let studio: Studio;
@@ -16,10 +16,7 @@ let dataset: DatasetInfo;
 beforeEach(async () => {
   dir = tempDir('threads');
   studio = await openStudio(dir.path, { cores: 4 });
-  dataset = (await studio.call('datasets.import', {
-    path: writeCorpus(dir.path),
-    tokenizer: { kind: 'char' },
-  })) as DatasetInfo;
+  dataset = await importCorpus(studio, dir.path);
 });
 afterEach(async () => {
   await studio.close();
@@ -47,10 +44,7 @@ describe('training threads of a studio run', () => {
     const many = await openStudio(folder.path, { cores: 100 });
     try {
       await many.call('settings.update', { maxConcurrentRuns: 1, defaultBackend: 'wasm' });
-      const d = (await many.call('datasets.import', {
-        path: writeCorpus(dir.path, 40_000, 7, 'other.txt'),
-        tokenizer: { kind: 'char' },
-      })) as DatasetInfo;
+      const d = await importCorpus(many, folder.path);
       const defaults = (await many.call('runs.defaults', { datasetId: d.id, preset: 'tiny' })) as RunConfig;
       expect(defaults.threads).toBe(defaults.train.batchSize);
       expect(defaults.threads).toBeLessThan(100);

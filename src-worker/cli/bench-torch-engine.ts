@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
 import type { ModelPresetName } from '../model/config';
 import type { ProgressEvent } from '../train/events';
+import { defaultSchedule, presetTrainConfig } from '../train/run-defaults';
 import { defaultProcesses } from '../torch-launch/device';
 import { checkTorchEnvironment } from '../torch-launch/environment';
 import { prepareTorchJob } from '../torch-launch/job';
@@ -66,23 +67,13 @@ async function timeSteps(
         data: { kind: 'sample', seed: 1 },
         tokenizer: { kind: 'char' },
         model: { ...shape },
-        train: {
-          batchSize: PRESET_BATCH[preset],
-          seqLen: shape.contextLength,
-          gradAccumSteps: 1,
-          steps: total,
-          optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-          schedule: { kind: 'constant', lr: 3e-4, minLr: 3e-4, warmupSteps: 0, totalSteps: total },
-          clipNorm: 1,
+        train: presetTrainConfig(preset, total, {
+          schedule: defaultSchedule('constant', total, { lr: 3e-4, minLr: 3e-4, warmupSteps: 0 }),
           evalEvery: 0,
           evalBatches: 1,
-          earlyStopping: null,
-          maxBadSteps: 5,
           logEvery: 1, // every step's wall time
           histogramEvery: 0,
-          seed: 1337,
-          valFraction: 0.1,
-        },
+        }),
         backend: 'wasm',
       },
       {

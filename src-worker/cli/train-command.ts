@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { readCheckpointHeader } from '../checkpoint/read';
-import type { EngineName } from '../train/engines';
+import type { EngineName } from '../train/run-rules';
 import { evalPoints, progressPoints, TRAINING_METRIC_KEYS } from '../metrics/metric-points';
 import { tableHeader, tableRow } from '../metrics/metrics-table';
 import { generate } from '../model/generate';
@@ -15,6 +15,7 @@ import { loadInferenceModel, resumeRun } from '../train/checkpointing';
 import { runTraining } from '../train/loop';
 import type { EvalEvent, TrainingEvent } from '../train/events';
 import { RunCheckpoints } from '../train/run-checkpoints';
+import { DEFAULT_SAMPLING } from '../train/run-defaults';
 import { prepareRun } from '../train/setup';
 import type { PreparedRun, RunSpec } from '../train/setup';
 import { UsageError } from './errors';
@@ -255,9 +256,14 @@ async function train(
   const prompt = tokenizer.encode('\n');
   const decoder = tokenizer.streamDecoder();
   let text = '';
-  generate(trainer.model, prompt, { maxTokens: 200, seed: spec.train.seed, temperature: 0.8 }, (id) => {
-    text += decoder.push(id);
-  });
+  generate(
+    trainer.model,
+    prompt,
+    { maxTokens: 200, seed: spec.train.seed, temperature: DEFAULT_SAMPLING.temperature },
+    (id) => {
+      text += decoder.push(id);
+    },
+  );
   text += decoder.flush();
   say(`Sample:\n${text}`);
 }

@@ -3,17 +3,33 @@
 
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import { DEFAULT_VAL_FRACTION } from '../data/split';
 import type { TokenizerSpec } from '../data/train-tokenizer';
 import type { BackendName } from '../math/backend';
 import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
 import type { ModelPresetName } from '../model/config';
-import type { TrainConfig } from '../train/config';
+import { DEFAULT_RETENTION } from '../train/retention';
 import type { ScheduleKind } from '../train/schedules';
 import { SCHEDULE_KINDS } from '../train/schedules';
-import { DEVICE_CHOICES, ENGINES, engineSettingProblems } from '../train/engines';
-import type { DeviceChoice, EngineName, EngineSetting } from '../train/engines';
-import { defaultThreads, threadsProblems } from '../train/threads';
+import {
+  BACKENDS,
+  DEVICE_CHOICES,
+  ENGINES,
+  defaultThreads,
+  engineSettingProblems,
+  threadsProblems,
+} from '../train/run-rules';
+import type { DeviceChoice, EngineName, EngineSetting } from '../train/run-rules';
+import {
+  CLI_DEFAULTS,
+  DEFAULT_ADAMW,
+  DEFAULT_EARLY_STOPPING,
+  DEFAULT_GAMMA,
+  DEFAULT_LR,
+  DEFAULT_SGD,
+  TRAIN_DEFAULTS,
+  defaultSchedule,
+  defaultTrainConfig,
+} from '../train/run-defaults';
 import type { RunSpec } from '../train/setup';
 import { UsageError } from './errors';
 import * as parse from './parse';
@@ -89,11 +105,9 @@ export const RESUME_OPTIONS: readonly (keyof TrainOptions)[] = [
   'resume',
 ];
 
-export const DEFAULT_STEPS = 600;
-
 /**
  * The training threads of a run on `backend` with a batch of `batchSize`: as given, or by default
- * one per core on wasm (threads.ts). A count the rules refuse is a usage error naming the flags.
+ * one per core on wasm (run-rules.ts). A count the rules refuse is a usage error naming the flags.
  */
 export function threadsFor(backend: BackendName, threads: number | undefined, batchSize: number): number {
   if (threads === undefined) return defaultThreads(backend, availableParallelism(), batchSize);
@@ -120,10 +134,15 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--embd <n>', 'width of the residual stream', parse.positiveInt)
     .option('--ctx <n>', 'context length in tokens', parse.positiveInt)
     .option('--batch <n>', 'sequences per micro-batch', parse.positiveInt)
-    .option('--accum <n>', 'micro-batches per optimizer step (gradient accumulation)', parse.positiveInt, 1)
-    .option('--steps <n>', 'optimizer steps', parse.positiveInt, DEFAULT_STEPS)
+    .option(
+      '--accum <n>',
+      'micro-batches per optimizer step (gradient accumulation)',
+      parse.positiveInt,
+      TRAIN_DEFAULTS.gradAccumSteps,
+    )
+    .option('--steps <n>', 'optimizer steps', parse.positiveInt, CLI_DEFAULTS.steps)
     .addOption(new Option('--optimizer <kind>', 'optimizer').choices(['adamw', 'sgd']).default('adamw'))
-    .option('--lr <x>', 'peak learning rate', parse.positiveNumber, 1e-3)
+    .option('--lr <x>', 'peak learning rate', parse.positiveNumber, DEFAULT_LR)
     .option('--min-lr <x>', 'floor of the decay (default: lr/10)', parse.nonNegativeNumber)
     .option('--warmup <n>', 'linear warmup steps (default: 5% of steps)', parse.nonNegativeInt)
     .option(
@@ -133,33 +152,58 @@ export function addTrainOptions(cmd: Command): Command {
       'cosine',
     )
     .option('--step-size <n>', 'steps between decays (step schedule; default: steps/4)', parse.positiveInt)
-    .option('--gamma <x>', 'decay factor (step schedule)', parse.positiveNumber, 0.5)
-    .option('--clip <x>', 'max global gradient norm; 0 turns clipping off', parse.nonNegativeNumber, 1)
-    .option('--weight-decay <x>', 'weight decay on 2-D tensors', parse.nonNegativeNumber, 0.1)
-    .option('--beta1 <x>', 'AdamW β1', parse.unitInterval, 0.9)
-    .option('--beta2 <x>', 'AdamW β2', parse.unitInterval, 0.95)
-    .option('--momentum <x>', 'SGD momentum', parse.unitInterval, 0.9)
-    .option('--eval-every <n>', 'validate every N steps (0: only at the end)', parse.nonNegativeInt, 100)
-    .option('--eval-batches <n>', 'fixed validation batches per evaluation', parse.positiveInt, 8)
+    .option('--gamma <x>', 'decay factor (step schedule)', parse.positiveNumber, DEFAULT_GAMMA)
+    .option(
+      '--clip <x>',
+      'max global gradient norm; 0 turns clipping off',
+      parse.nonNegativeNumber,
+      TRAIN_DEFAULTS.clipNorm,
+    )
+    .option(
+      '--weight-decay <x>',
+      'weight decay on 2-D tensors',
+      parse.nonNegativeNumber,
+      DEFAULT_ADAMW.weightDecay,
+    )
+    .option('--beta1 <x>', 'AdamW β1', parse.unitInterval, DEFAULT_ADAMW.beta1)
+    .option('--beta2 <x>', 'AdamW β2', parse.unitInterval, DEFAULT_ADAMW.beta2)
+    .option('--momentum <x>', 'SGD momentum', parse.unitInterval, DEFAULT_SGD.momentum)
+    .option(
+      '--eval-every <n>',
+      'validate every N steps (0: only at the end)',
+      parse.nonNegativeInt,
+      TRAIN_DEFAULTS.evalEvery,
+    )
+    .option(
+      '--eval-batches <n>',
+      'fixed validation batches per evaluation',
+      parse.positiveInt,
+      TRAIN_DEFAULTS.evalBatches,
+    )
     .option('--patience <n>', 'early stopping: evaluations without improvement', parse.positiveInt)
-    .option('--min-delta <x>', 'early stopping: smallest improvement that counts', parse.nonNegativeNumber, 0)
-    .option('--seed <n>', 'random seed (model init, batches)', parse.seed, 1337)
+    .option(
+      '--min-delta <x>',
+      'early stopping: smallest improvement that counts',
+      parse.nonNegativeNumber,
+      DEFAULT_EARLY_STOPPING.minDelta,
+    )
+    .option('--seed <n>', 'random seed (model init, batches)', parse.seed, TRAIN_DEFAULTS.seed)
     .option(
       '--val-fraction <x>',
       'share of the text held out for validation',
       parse.openUnitInterval,
-      DEFAULT_VAL_FRACTION,
+      TRAIN_DEFAULTS.valFraction,
     )
-    .option('--log-every <n>', 'report metrics every N steps', parse.positiveInt, 10)
+    .option('--log-every <n>', 'report metrics every N steps', parse.positiveInt, TRAIN_DEFAULTS.logEvery)
     .option(
       '--histogram-every <n>',
       'gradient/weight histograms every N steps (0: never)',
       parse.nonNegativeInt,
-      0,
+      CLI_DEFAULTS.histogramEvery,
     )
     .addOption(
       new Option('--backend <name>', 'numeric backend (wasm: SIMD, fast; ts: the readable reference)')
-        .choices(['ts', 'wasm'])
+        .choices(BACKENDS)
         .default('wasm'),
     )
     .option(
@@ -205,19 +249,19 @@ export function addTrainOptions(cmd: Command): Command {
       '--checkpoint-every <n>',
       'with --out: a checkpoint every N steps (and at the end)',
       parse.positiveInt,
-      100,
+      CLI_DEFAULTS.checkpointEvery,
     )
     .option(
       '--keep-last <n>',
       'with --out: keep the N newest checkpoints (plus the best)',
       parse.positiveInt,
-      3,
+      DEFAULT_RETENTION.keepLast,
     )
     .option(
       '--keep-every <n>',
       'with --out: also keep every checkpoint whose step is a multiple of N',
       parse.nonNegativeInt,
-      0,
+      DEFAULT_RETENTION.keepEvery,
     )
     .option(
       '--init-from <path>',
@@ -239,7 +283,7 @@ export function flagOf(option: string): string {
 
 /**
  * Refuses an engine setting the chosen engine lacks (given on the command line) and an impossible
- * machine layout, with one line naming the flags (train/engines.ts holds the rules).
+ * machine layout, with one line naming the flags (train/run-rules.ts holds the rules).
  */
 export function checkEngineFlags(o: TrainOptions, cmd: Command): void {
   const given = <K extends EngineSetting>(k: K): TrainOptions[K] | undefined =>
@@ -270,32 +314,31 @@ export function runSpecFromOptions(o: TrainOptions): RunSpec {
   const preset = MODEL_PRESETS[o.preset];
   const contextLength = o.ctx ?? preset.contextLength;
   const steps = o.steps;
-  const warmupSteps = o.warmup ?? Math.round(steps * 0.05);
-  const base = { lr: o.lr, minLr: o.minLr ?? o.lr / 10, warmupSteps, totalSteps: steps };
-  const schedule: TrainConfig['schedule'] =
-    o.schedule === 'step'
-      ? { kind: 'step', ...base, stepSize: o.stepSize ?? Math.max(1, Math.floor(steps / 4)), gamma: o.gamma }
-      : { kind: o.schedule, ...base };
-  const train: TrainConfig = {
-    batchSize: o.batch ?? PRESET_BATCH[o.preset],
-    seqLen: contextLength,
-    gradAccumSteps: o.accum,
-    steps,
-    optimizer:
-      o.optimizer === 'adamw'
-        ? { kind: 'adamw', beta1: o.beta1, beta2: o.beta2, eps: 1e-8, weightDecay: o.weightDecay }
-        : { kind: 'sgd', momentum: o.momentum, weightDecay: o.weightDecay },
-    schedule,
-    clipNorm: o.clip,
-    evalEvery: o.evalEvery,
-    evalBatches: o.evalBatches,
-    earlyStopping: o.patience === undefined ? null : { patience: o.patience, minDelta: o.minDelta },
-    maxBadSteps: 5,
-    logEvery: o.logEvery,
-    histogramEvery: o.histogramEvery,
-    seed: o.seed,
-    valFraction: o.valFraction,
-  };
+  const train = defaultTrainConfig(
+    { batchSize: o.batch ?? PRESET_BATCH[o.preset], seqLen: contextLength, steps },
+    {
+      gradAccumSteps: o.accum,
+      optimizer:
+        o.optimizer === 'adamw'
+          ? { ...DEFAULT_ADAMW, beta1: o.beta1, beta2: o.beta2, weightDecay: o.weightDecay }
+          : { kind: 'sgd', momentum: o.momentum, weightDecay: o.weightDecay },
+      schedule: defaultSchedule(o.schedule, steps, {
+        lr: o.lr,
+        minLr: o.minLr,
+        warmupSteps: o.warmup,
+        stepSize: o.stepSize,
+        gamma: o.gamma,
+      }),
+      clipNorm: o.clip,
+      evalEvery: o.evalEvery,
+      evalBatches: o.evalBatches,
+      earlyStopping: o.patience === undefined ? null : { patience: o.patience, minDelta: o.minDelta },
+      logEvery: o.logEvery,
+      histogramEvery: o.histogramEvery,
+      seed: o.seed,
+      valFraction: o.valFraction,
+    },
+  );
   return {
     data: o.data === undefined ? { kind: 'sample', seed: 1 } : { kind: 'path', path: o.data },
     tokenizer: o.tokenizer,

@@ -7,10 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MODEL_PRESETS, PRESET_BATCH } from '../model/config';
+import { MODEL_PRESETS } from '../model/config';
 import type { WorkerEvent } from '../protocol';
 import type { DoneEvent } from '../train/events';
 import { runTraining } from '../train/loop';
+import { defaultSchedule, presetTrainConfig } from '../train/run-defaults';
 import { prepareRun } from '../train/setup';
 import type { RunSpec } from '../train/setup';
 import { torchMissing, trainToEnd, writeJob } from './test-support/torch-run';
@@ -27,23 +28,11 @@ const spec: RunSpec = {
   model: MODEL_PRESETS.tiny,
   backend: 'wasm',
   threads: 1,
-  train: {
-    batchSize: PRESET_BATCH.tiny,
-    seqLen: MODEL_PRESETS.tiny.contextLength,
-    gradAccumSteps: 1,
-    steps: STEPS,
-    optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-    schedule: { kind: 'constant', lr: 3e-4, minLr: 3e-4, warmupSteps: 0, totalSteps: STEPS },
-    clipNorm: 1,
-    evalEvery: 100,
-    evalBatches: 8,
-    earlyStopping: null,
-    maxBadSteps: 5,
+  train: presetTrainConfig('tiny', STEPS, {
+    schedule: defaultSchedule('constant', STEPS, { lr: 3e-4, minLr: 3e-4, warmupSteps: 0 }),
     logEvery: 50,
     histogramEvery: 0,
-    seed: 1337,
-    valFraction: 0.1,
-  },
+  }),
 };
 
 function done(events: readonly WorkerEvent[]): DoneEvent {

@@ -1,7 +1,7 @@
 // The torch device a run trains on: `auto` resolved against what the environment check found, and
 // an explicit choice refused when torch cannot see that device.
 
-import type { DeviceChoice } from '../train/engines';
+import type { DeviceChoice } from '../train/run-rules';
 import type { TorchEnvironmentReport } from './environment';
 import { describeReport } from './environment';
 import type { TorchDevice } from './job';

@@ -12,6 +12,7 @@ import { CharTokenizer } from '../data/char-tokenizer';
 import { MODEL_PRESETS } from '../model/config';
 import type { TrainConfig } from './config';
 import { runTraining } from './loop';
+import { defaultSchedule, presetTrainConfig } from './run-defaults';
 import { prepareRun } from './setup';
 import type { DataSource } from './setup';
 
@@ -21,23 +22,13 @@ const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = join(REPO, 'scripts', 'reference', 'gpt2_torch.py');
 
 function tinyConfig(steps: number, lr: number, warmup: number): TrainConfig {
-  return {
-    batchSize: 16,
-    seqLen: 64,
-    gradAccumSteps: 1,
-    steps,
-    optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-    schedule: { kind: 'cosine', lr, minLr: lr / 10, warmupSteps: warmup, totalSteps: steps },
-    clipNorm: 1,
+  return presetTrainConfig('tiny', steps, {
+    schedule: defaultSchedule('cosine', steps, { lr, warmupSteps: warmup }),
     evalEvery: steps,
     evalBatches: 20,
-    earlyStopping: null,
-    maxBadSteps: 5,
     logEvery: 50,
     histogramEvery: 0,
-    seed: 1337,
-    valFraction: 0.1,
-  };
+  });
 }
 
 async function trainTiny(data: DataSource, train: TrainConfig): Promise<number> {

@@ -20,8 +20,9 @@ import { Gpt } from '../model/gpt';
 import { DataParallelGradients } from '../parallel/data-parallel';
 import { Rng } from '../util/rng';
 import type { TrainConfig } from './config';
-import type { DeviceChoice, EngineName } from './engines';
-import { DEFAULT_TRAINING_THREADS, threadsProblems } from './threads';
+import type { DeviceChoice, EngineName } from './run-rules';
+import { DEFAULT_TRAINING_THREADS } from './run-defaults';
+import { threadsProblems } from './run-rules';
 import { Trainer } from './trainer';
 import { assertTrainConfig } from './validate';
 
@@ -39,14 +40,14 @@ export interface RunSpec {
    * the same training to float rounding, so a run may resume with a different one.
    */
   threads?: number;
-  /** The engine that trains it; absent: builtin (this engine). See train/engines.ts. */
+  /** The engine that trains it; absent: builtin (this engine). See train/run-rules.ts. */
   engine?: EngineName;
   /** pytorch: the torch device (auto resolves at launch) and the ranks on this machine. */
   device?: DeviceChoice;
   processes?: number;
 }
 
-/** A thread count the run's backend or batch cannot train with (threads.ts says why). */
+/** A thread count the run's backend or batch cannot train with (run-rules.ts says why). */
 export class ThreadsUnsupportedError extends Error {
   override name = 'ThreadsUnsupportedError';
 }

@@ -9,30 +9,30 @@ import type { ModelConfig } from '../model/config';
 import { Gpt } from '../model/gpt';
 import { Rng } from '../util/rng';
 import type { TrainConfig } from './config';
+import { defaultSchedule, defaultTrainConfig } from './run-defaults';
 import { Trainer } from './trainer';
 
 export const MICRO_TEXT = generateSampleCorpus(7, 20_000);
 
+/**
+ * A micro run's training config: batches of 4 × 16 tokens, 20 steps at a peak of 3e-3, evaluated
+ * every 10 steps on 2 batches. The studio's and the PyTorch engine's test fixtures start here too.
+ */
 export function microTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   const steps = overrides.steps ?? 20;
-  return {
-    batchSize: 4,
-    seqLen: 16,
-    gradAccumSteps: 1,
-    steps,
-    optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-    schedule: { kind: 'cosine', lr: 3e-3, minLr: 3e-4, warmupSteps: 2, totalSteps: steps },
-    clipNorm: 1,
-    evalEvery: 10,
-    evalBatches: 2,
-    earlyStopping: null,
-    maxBadSteps: 3,
-    logEvery: 5,
-    histogramEvery: 0,
-    seed: 42,
-    valFraction: 0.1,
-    ...overrides,
-  };
+  return defaultTrainConfig(
+    { batchSize: 4, seqLen: 16, steps },
+    {
+      schedule: defaultSchedule('cosine', steps, { lr: 3e-3, minLr: 3e-4, warmupSteps: 2 }),
+      evalEvery: 10,
+      evalBatches: 2,
+      maxBadSteps: 3,
+      logEvery: 5,
+      histogramEvery: 0,
+      seed: 42,
+      ...overrides,
+    },
+  );
 }
 
 export function microTrainer(

@@ -5,6 +5,7 @@ import init from './0001__init.sql?raw';
 import runTokensPerSecond from './0002__run_tokens_per_second.sql?raw';
 import runConfigThreads from './0003__run_config_threads.sql?raw';
 import runOwnerAndCommands from './0004__run_owner_and_commands.sql?raw';
+import runSpecDerived from './0005__run_spec_derived.sql?raw';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'run_tokens_per_second', sql: runTokensPerSecond },
   { version: 3, name: 'run_config_threads', sql: runConfigThreads },
   { version: 4, name: 'run_owner_and_commands', sql: runOwnerAndCommands },
+  { version: 5, name: 'run_spec_derived', sql: runSpecDerived },
 ];

@@ -4,11 +4,14 @@
 import type { ProgressInfo, RunConfig, RunFilter, RunStatus, RunSummary } from '../../api';
 import type { RunSpec } from '../../../src-worker/train/setup';
 import type { Db } from '../db';
+import { specFor } from '../run-config';
+import type { DatasetPlace } from '../run-config';
 import type { ProcessIdentity } from '../process-identity';
 import { finiteOrNull, nowIso, parseJson } from './sql-values';
 
 export interface RunRecord extends RunSummary {
   config: RunConfig | null;
+  /** What the engine trains: derived from the config and dataset, or as stored for a run without them. */
   spec: RunSpec;
   dir: string;
   errorStack: string | null;
@@ -26,6 +29,7 @@ export interface NewRun {
   origin: 'studio' | 'cli';
   datasetId: number | null;
   config: RunConfig | null;
+  /** Stored only for a run without a config or dataset; otherwise derived from them when read. */
   spec: RunSpec;
   dir: string; // may hold `{id}`, replaced by the new run's id
   totalSteps: number;
@@ -50,8 +54,10 @@ interface RunRow {
   origin: 'studio' | 'cli';
   dataset_id: number | null;
   dataset_name: string | null;
+  dataset_dir: string | null;
+  dataset_tokenizer: string | null;
   config: string | null;
-  spec: string;
+  spec: string | null;
   dir: string;
   status: RunStatus;
   status_message: string | null;
@@ -80,7 +86,7 @@ interface RunRow {
 }
 
 const SELECT = `
-  SELECT r.*, d.name AS dataset_name,
+  SELECT r.*, d.name AS dataset_name, d.dir AS dataset_dir, d.tokenizer AS dataset_tokenizer,
     (SELECT json_group_array(name) FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id
        WHERE rt.run_id = r.id ORDER BY t.name)) AS tags
   FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id`;
@@ -185,7 +191,9 @@ export class RunsRepo {
       'UPDATE runs SET notes = ?, updated_at = ? WHERE id = ?',
     );
     this.configStmt = db.prepare(
-      `UPDATE runs SET config = @config, spec = @spec, total_steps = @totalSteps, updated_at = @now WHERE id = @id`,
+      `UPDATE runs SET config = @config, total_steps = @totalSteps, updated_at = @now,
+         spec = CASE WHEN @config IS NOT NULL AND dataset_id IS NOT NULL THEN NULL ELSE @spec END
+       WHERE id = @id`,
     );
     this.deleteStmt = db.prepare<[number]>('DELETE FROM runs WHERE id = ?');
   }
@@ -195,7 +203,7 @@ export class RunsRepo {
       this.insertStmt.run({
         ...run,
         config: run.config === null ? null : JSON.stringify(run.config),
-        spec: JSON.stringify(run.spec),
+        spec: storedSpec(run),
         now: nowIso(),
       }).lastInsertRowid,
     );
@@ -310,7 +318,7 @@ export class RunsRepo {
     this.configStmt.run({
       id,
       config: config === null ? null : JSON.stringify(config),
-      spec: JSON.stringify(spec),
+      spec: JSON.stringify(spec), // kept only where the run has no config on a dataset
       totalSteps,
       now: nowIso(),
     });
@@ -321,7 +329,25 @@ export class RunsRepo {
   }
 }
 
+/** The spec column of a new run: null where its config and dataset say it all (see specOfRow). */
+function storedSpec(run: NewRun): string | null {
+  return run.config !== null && run.datasetId !== null ? null : JSON.stringify(run.spec);
+}
+
+/** A run's spec: from its config on its dataset, or as stored for a run without them. */
+function specOfRow(row: RunRow, config: RunConfig | null): RunSpec {
+  if (config !== null && row.dataset_dir !== null && row.dataset_tokenizer !== null) {
+    return specFor(config, {
+      dir: row.dataset_dir,
+      tokenizer: parseJson<DatasetPlace['tokenizer']>(row.dataset_tokenizer),
+    });
+  }
+  if (row.spec === null) throw new Error(`run ${row.id} has neither a config on a dataset nor a spec`);
+  return parseJson<RunSpec>(row.spec);
+}
+
 function toRecord(row: RunRow): RunRecord {
+  const config = row.config === null ? null : parseJson<RunConfig>(row.config);
   return {
     id: row.id,
     name: row.name,
@@ -345,8 +371,8 @@ function toRecord(row: RunRow): RunRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     updatedAt: row.updated_at,
-    config: row.config === null ? null : parseJson<RunConfig>(row.config),
-    spec: parseJson<RunSpec>(row.spec),
+    config,
+    spec: specOfRow(row, config),
     dir: row.dir,
     errorStack: row.error_stack,
     notes: row.notes,

@@ -4,8 +4,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RunConfigInput, RunSummary, StudioEvent } from '../../api';
+import type { DatasetInfo, RunConfigInput, RunSummary, StudioEvent } from '../../api';
 import { generateSampleCorpus } from '../../../src-worker/data/sample-corpus';
+import { microTrainConfig } from '../../../src-worker/train/test-run';
 import { Studio } from '../studio';
 import type { StudioOptions } from '../studio';
 
@@ -25,6 +26,12 @@ export function writeCorpus(dir: string, bytes = 40_000, seed = 7, name = 'corpu
   return path;
 }
 
+/** Imports a corpus written into `dir` (see writeCorpus) as a char-tokenized dataset. */
+export async function importCorpus(studio: Studio, dir: string, bytes?: number): Promise<DatasetInfo> {
+  const path = writeCorpus(dir, bytes);
+  return (await studio.call('datasets.import', { path, tokenizer: { kind: 'char' } })) as DatasetInfo;
+}
+
 /** A 1-layer, 16-wide model on batches of 4 × 16 tokens: about a millisecond a step. */
 export function microConfig(
   datasetId: number,
@@ -35,23 +42,7 @@ export function microConfig(
     name: 'micro',
     datasetId,
     model: { nLayer: 1, nHead: 2, nEmbd: 16, contextLength: 16 },
-    train: {
-      batchSize: 4,
-      seqLen: 16,
-      gradAccumSteps: 1,
-      steps,
-      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-      schedule: { kind: 'cosine', lr: 3e-3, minLr: 3e-4, warmupSteps: 2, totalSteps: steps },
-      clipNorm: 1,
-      evalEvery: 20,
-      evalBatches: 2,
-      earlyStopping: null,
-      maxBadSteps: 3,
-      logEvery: 5,
-      histogramEvery: 0,
-      seed: 42,
-      valFraction: 0.1,
-    },
+    train: microTrainConfig({ steps, evalEvery: 20 }),
     backend: 'ts',
     checkpoints: { every: 20, onBest: false, keepLast: 100, keepBest: true, keepEvery: 0 },
     samples: null,

@@ -9,7 +9,9 @@ import type { WorkerEvent, CheckpointPolicy } from '../../protocol';
 import { prepareTorchJob } from '../../torch-launch/job';
 import { freePort } from '../../torch-launch/ranks';
 import type { TrainConfig } from '../../train/config';
+import { DEFAULT_RETENTION } from '../../train/retention';
 import type { RunSpec } from '../../train/setup';
+import { microTrainConfig } from '../../train/test-run';
 
 export const PYTHON = '/usr/bin/python3';
 export const PROGRAM = join(__dirname, '..', 'cllm_torch.py');
@@ -32,24 +34,15 @@ export function microSpec(train: Partial<TrainConfig> = {}): RunSpec {
     model: { nLayer: 2, nHead: 2, nEmbd: 32, contextLength: 16 },
     backend: 'wasm',
     threads: 1,
-    train: {
+    train: microTrainConfig({
       batchSize: 5,
-      seqLen: 16,
       gradAccumSteps: 2,
       steps,
-      optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
-      schedule: { kind: 'cosine', lr: 3e-3, minLr: 3e-4, warmupSteps: 2, totalSteps: steps },
-      clipNorm: 1,
       evalEvery: 4,
-      evalBatches: 2,
-      earlyStopping: null,
-      maxBadSteps: 3,
       logEvery: 2,
       histogramEvery: 4,
-      seed: 42,
-      valFraction: 0.1,
       ...train,
-    },
+    }),
   };
 }
 
@@ -80,7 +73,7 @@ export async function writeJob(o: JobOptions): Promise<WrittenJob> {
     checkpoints: o.checkpoints ?? {
       every: 0,
       onBest: false,
-      retention: { keepLast: 3, keepBest: true, keepEvery: 0 },
+      retention: DEFAULT_RETENTION,
     },
     heartbeatMs: 2000,
     flushMs: 250,

@@ -1,8 +1,19 @@
-// Which engine trains a run, and which settings belong to which engine: `builtin` (this engine,
-// worker threads on this machine's CPU: backend, threads) or `pytorch` (the Python program under
-// torch.distributed: device, processes, and for several machines nnodes / node rank / master).
-// The one place these rules live: the CLI and the studio's API both ask engineSettingProblems,
-// each naming the settings its own way (`--threads` or `threads`).
+// The rules of a run config, written once: which engine trains a run and which settings belong
+// to which engine, how many threads a builtin run may train on, and the limits of those settings.
+// The CLI (naming settings `--threads`), the studio's API (`threads`), the engine's setup and the
+// form's checks all ask here; the defaults a run gets are in run-defaults.ts.
+//
+// Engines: `builtin` (this engine, worker threads on this machine's CPU: backend, threads) or
+// `pytorch` (the Python program under torch.distributed: device, processes, and for several
+// machines nnodes / node rank / master).
+//
+// Threads: a thread is a data-parallel replica on the wasm backend, each training a slice of every
+// batch; the ts backend trains on one.
+
+import type { BackendName } from '../math/backend';
+
+/** The numeric backends of the builtin engine (wasm: SIMD, fast; ts: the readable reference). */
+export const BACKENDS = ['ts', 'wasm'] as const satisfies readonly BackendName[];
 
 export const ENGINES = ['builtin', 'pytorch'] as const;
 export type EngineName = (typeof ENGINES)[number];
@@ -72,4 +83,41 @@ export function engineSettingProblems(
     });
   }
   return problems;
+}
+
+/** Most training threads a run may ask for. */
+export const MAX_TRAINING_THREADS = 64;
+
+export interface ThreadsSetting {
+  backend: BackendName;
+  threads: number;
+  /** The batch's sequences; null where the batch is itself invalid (its own message says so). */
+  batchSize: number | null;
+}
+
+export type ThreadsField = 'threads' | 'backend';
+
+/** What is wrong with a run's thread count; `name` renders a setting as the caller's user typed it. */
+export function threadsProblems(s: ThreadsSetting, name: (field: ThreadsField) => string): string[] {
+  const problems: string[] = [];
+  if (s.threads > 1 && s.backend !== 'wasm') {
+    problems.push(
+      `${name('threads')} ${s.threads} needs ${name('backend')} wasm: the ${s.backend} backend trains on one thread (choose ${name('threads')} 1, or leave it out)`,
+    );
+  }
+  if (s.batchSize !== null && s.threads > s.batchSize) {
+    problems.push(
+      `${s.threads} threads need a batch of at least ${s.threads} sequences (it is ${s.batchSize}): each thread trains on a slice of the batch`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * The threads a run gets when it does not say: on wasm the cores it may use, at most one per
+ * sequence of the batch; on ts one.
+ */
+export function defaultThreads(backend: BackendName, cores: number, batchSize: number): number {
+  if (backend !== 'wasm') return 1;
+  return Math.max(1, Math.min(cores, batchSize, MAX_TRAINING_THREADS));
 }
