@@ -54,7 +54,7 @@ export function crossEntropyBackward(
   dlogits: Float32Array, // (N,V)
   probs: Float32Array, // (N,V)
   targets: Int32Array, // (N)
-  dlossScale: number,
+  dlossScale: number, // d(mean loss)/d(row loss), e.g. 1/(N·accumulationSteps)
   N: number,
   V: number,
 ): void {

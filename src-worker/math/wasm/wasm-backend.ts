@@ -8,7 +8,7 @@
 // i.e. come from its allocF32/allocI32 (a subarray of one is fine). Kernels receive the view's
 // byteOffset as the address; a foreign or too-short view is refused with a typed error before any
 // WebAssembly runs. Allocation is a bump pointer that never frees: allocate a run's buffers once.
-import type { Backend } from '../backend';
+import type { Backend, Kernels } from '../backend';
 import { TargetOutOfRangeError } from '../cross-entropy';
 import { bindNativeKernels, type NativeKernelName } from '../../native/native-kernels';
 import { compileKernels, defaultKernelPath, splitKernelPath, type KernelPath } from './kernel-path';
@@ -78,15 +78,7 @@ export class WasmBackend implements Backend {
   allocF32 = (n: number): Float32Array => this.heap.allocF32(n);
   allocI32 = (n: number): Int32Array => this.heap.allocI32(n);
 
-  encoderForward = (
-    out: Float32Array,
-    inp: Int32Array,
-    wte: Float32Array,
-    wpe: Float32Array,
-    B: number,
-    T: number,
-    C: number,
-  ): void => {
+  encoderForward: Kernels['encoderForward'] = (out, inp, wte, wpe, B, T, C) => {
     const h = this.heap;
     const name = 'encoderForward';
     this.dims(name, B, T, C);
@@ -103,15 +95,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  encoderBackward = (
-    dwte: Float32Array,
-    dwpe: Float32Array,
-    dout: Float32Array,
-    inp: Int32Array,
-    B: number,
-    T: number,
-    C: number,
-  ): void => {
+  encoderBackward: Kernels['encoderBackward'] = (dwte, dwpe, dout, inp, B, T, C) => {
     const h = this.heap;
     const name = 'encoderBackward';
     this.dims(name, B, T, C);
@@ -128,16 +112,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  layernormForward = (
-    out: Float32Array,
-    mean: Float32Array,
-    rstd: Float32Array,
-    inp: Float32Array,
-    weight: Float32Array,
-    bias: Float32Array,
-    N: number,
-    C: number,
-  ): void => {
+  layernormForward: Kernels['layernormForward'] = (out, mean, rstd, inp, weight, bias, N, C) => {
     const h = this.heap;
     const name = 'layernormForward';
     this.dims(name, N, C);
@@ -153,18 +128,18 @@ export class WasmBackend implements Backend {
     );
   };
 
-  layernormBackward = (
-    dinp: Float32Array,
-    dweight: Float32Array,
-    dbias: Float32Array,
-    dout: Float32Array,
-    inp: Float32Array,
-    weight: Float32Array,
-    mean: Float32Array,
-    rstd: Float32Array,
-    N: number,
-    C: number,
-  ): void => {
+  layernormBackward: Kernels['layernormBackward'] = (
+    dinp,
+    dweight,
+    dbias,
+    dout,
+    inp,
+    weight,
+    mean,
+    rstd,
+    N,
+    C,
+  ) => {
     const h = this.heap;
     const name = 'layernormBackward';
     this.dims(name, N, C);
@@ -182,15 +157,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  matmulForward = (
-    out: Float32Array,
-    inp: Float32Array,
-    weight: Float32Array,
-    bias: Float32Array | null,
-    N: number,
-    C: number,
-    OC: number,
-  ): void => {
+  matmulForward: Kernels['matmulForward'] = (out, inp, weight, bias, N, C, OC) => {
     const h = this.heap;
     const name = 'matmulForward';
     this.dims(name, N, C, OC);
@@ -205,17 +172,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  matmulBackward = (
-    dinp: Float32Array,
-    dweight: Float32Array,
-    dbias: Float32Array | null,
-    dout: Float32Array,
-    inp: Float32Array,
-    weight: Float32Array,
-    N: number,
-    C: number,
-    OC: number,
-  ): void => {
+  matmulBackward: Kernels['matmulBackward'] = (dinp, dweight, dbias, dout, inp, weight, N, C, OC) => {
     const h = this.heap;
     const name = 'matmulBackward';
     this.dims(name, N, C, OC);
@@ -232,14 +189,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  matmulTransposedForward = (
-    out: Float32Array,
-    inp: Float32Array,
-    weight: Float32Array,
-    N: number,
-    C: number,
-    OC: number,
-  ): void => {
+  matmulTransposedForward: Kernels['matmulTransposedForward'] = (out, inp, weight, N, C, OC) => {
     const h = this.heap;
     const name = 'matmulTransposedForward';
     this.dims(name, N, C, OC);
@@ -253,16 +203,16 @@ export class WasmBackend implements Backend {
     );
   };
 
-  matmulTransposedBackward = (
-    dinp: Float32Array,
-    dweight: Float32Array,
-    dout: Float32Array,
-    inp: Float32Array,
-    weight: Float32Array,
-    N: number,
-    C: number,
-    OC: number,
-  ): void => {
+  matmulTransposedBackward: Kernels['matmulTransposedBackward'] = (
+    dinp,
+    dweight,
+    dout,
+    inp,
+    weight,
+    N,
+    C,
+    OC,
+  ) => {
     const h = this.heap;
     const name = 'matmulTransposedBackward';
     this.dims(name, N, C, OC);
@@ -278,16 +228,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  attentionForward = (
-    out: Float32Array,
-    preatt: Float32Array,
-    att: Float32Array,
-    inp: Float32Array,
-    B: number,
-    T: number,
-    C: number,
-    NH: number,
-  ): void => {
+  attentionForward: Kernels['attentionForward'] = (out, preatt, att, inp, B, T, C, NH) => {
     const h = this.heap;
     const name = 'attentionForward';
     this.attentionDims(name, B, T, C, NH);
@@ -303,18 +244,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  attentionBackward = (
-    dinp: Float32Array,
-    dpreatt: Float32Array,
-    datt: Float32Array,
-    dout: Float32Array,
-    inp: Float32Array,
-    att: Float32Array,
-    B: number,
-    T: number,
-    C: number,
-    NH: number,
-  ): void => {
+  attentionBackward: Kernels['attentionBackward'] = (dinp, dpreatt, datt, dout, inp, att, B, T, C, NH) => {
     const h = this.heap;
     const name = 'attentionBackward';
     this.attentionDims(name, B, T, C, NH);
@@ -332,13 +262,13 @@ export class WasmBackend implements Backend {
     );
   };
 
-  geluForward = (out: Float32Array, inp: Float32Array, n: number): void => {
+  geluForward: Kernels['geluForward'] = (out, inp, n) => {
     const h = this.heap;
     this.dims('geluForward', n);
     this.k.gelu_forward(h.address(out, n, 'geluForward', 'out'), h.address(inp, n, 'geluForward', 'inp'), n);
   };
 
-  geluBackward = (dinp: Float32Array, inp: Float32Array, dout: Float32Array, n: number): void => {
+  geluBackward: Kernels['geluBackward'] = (dinp, inp, dout, n) => {
     const h = this.heap;
     const name = 'geluBackward';
     this.dims(name, n);
@@ -350,7 +280,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  residualForward = (out: Float32Array, a: Float32Array, b: Float32Array, n: number): void => {
+  residualForward: Kernels['residualForward'] = (out, a, b, n) => {
     const h = this.heap;
     const name = 'residualForward';
     this.dims(name, n);
@@ -362,7 +292,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  residualBackward = (da: Float32Array, db: Float32Array, dout: Float32Array, n: number): void => {
+  residualBackward: Kernels['residualBackward'] = (da, db, dout, n) => {
     const h = this.heap;
     const name = 'residualBackward';
     this.dims(name, n);
@@ -374,13 +304,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  crossEntropyForward = (
-    losses: Float32Array,
-    logitsToProbs: Float32Array,
-    targets: Int32Array,
-    N: number,
-    V: number,
-  ): void => {
+  crossEntropyForward: Kernels['crossEntropyForward'] = (losses, logitsToProbs, targets, N, V) => {
     const h = this.heap;
     const name = 'crossEntropyForward';
     this.dims(name, N, V);
@@ -395,14 +319,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  crossEntropyBackward = (
-    dlogits: Float32Array,
-    probs: Float32Array,
-    targets: Int32Array,
-    dlossScale: number,
-    N: number,
-    V: number,
-  ): void => {
+  crossEntropyBackward: Kernels['crossEntropyBackward'] = (dlogits, probs, targets, dlossScale, N, V) => {
     const h = this.heap;
     const name = 'crossEntropyBackward';
     this.dims(name, N, V);
@@ -418,19 +335,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  adamwUpdate = (
-    params: Float32Array,
-    grads: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    n: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    weightDecay: number,
-    t: number,
-  ): void => {
+  adamwUpdate: Kernels['adamwUpdate'] = (params, grads, m, v, n, lr, beta1, beta2, eps, weightDecay, t) => {
     const h = this.heap;
     const name = 'adamwUpdate';
     this.dims(name, n);
@@ -455,15 +360,7 @@ export class WasmBackend implements Backend {
     );
   };
 
-  sgdMomentumUpdate = (
-    params: Float32Array,
-    grads: Float32Array,
-    momentum: Float32Array,
-    n: number,
-    lr: number,
-    mu: number,
-    weightDecay: number,
-  ): void => {
+  sgdMomentumUpdate: Kernels['sgdMomentumUpdate'] = (params, grads, momentum, n, lr, mu, weightDecay) => {
     const h = this.heap;
     const name = 'sgdMomentumUpdate';
     this.dims(name, n);
@@ -478,12 +375,12 @@ export class WasmBackend implements Backend {
     );
   };
 
-  sumSquares = (x: Float32Array, n: number): number => {
+  sumSquares: Kernels['sumSquares'] = (x, n) => {
     this.dims('sumSquares', n);
     return this.k.sum_squares(this.heap.address(x, n, 'sumSquares', 'x'), n);
   };
 
-  scale = (x: Float32Array, s: number, n: number): void => {
+  scale: Kernels['scale'] = (x, s, n) => {
     this.dims('scale', n);
     this.k.scale(this.heap.address(x, n, 'scale', 'x'), s, n);
   };
