@@ -5,9 +5,9 @@ import type { RunConfig } from '../../../../src-main/api';
 import type { NumberPath, TextPath } from '../../lib/config-path';
 import { newRun } from '../../state/new-run.svelte';
 
-/** The form's sections that hold plain inputs: each draws its group in its grid. */
+/** The form's sections that hold plain inputs (builtin: the built-in engine's): each draws its group. */
 export type InputGroup =
-  'run' | 'model' | 'optimizer' | 'schedule' | 'batch' | 'evaluation' | 'checkpoints' | 'samples';
+  'run' | 'model' | 'optimizer' | 'schedule' | 'batch' | 'evaluation' | 'checkpoints' | 'samples' | 'builtin';
 
 /**
  * A plain input: `path` is its id and the field its problems come under. It is marked
@@ -17,6 +17,7 @@ export type Input = {
   group: InputGroup;
   hint?: string;
   step?: 'any';
+  min?: number;
   oninput?: () => void;
 } & ({ path: NumberPath; text?: never } | { path: TextPath; text: true });
 
@@ -49,6 +50,7 @@ export const INPUTS: Input[] = [
   { group: 'checkpoints', path: 'checkpoints.every', hint: '0: on pause, stop and at the end' },
   { group: 'samples', path: 'samples.every' },
   { group: 'samples', path: 'samples.prompt', text: true },
+  { group: 'builtin', path: 'threads', min: 1, hint: 'each takes a slice of every batch (WebAssembly only)' },
 ];
 
 /** The ids of the form's inputs: a problem is marked at its input, and listed with the others. */
@@ -62,7 +64,6 @@ export const INPUT_IDS = new Set<string>([
   'earlyStopping',
   'checkpoints.keepLast',
   'backend',
-  'threads',
   'engine',
   'device',
   'processes',
