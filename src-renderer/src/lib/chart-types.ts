@@ -31,3 +31,12 @@ export const PALETTE = [
   '#d9c661',
   '#8aa0b8',
 ];
+
+/** One chart of a panel: its title, y-axis and series. */
+export interface ChartSpec {
+  title: string;
+  yLabel: string;
+  /** How the y ticks read (bytes, scientific); plain numbers when absent. */
+  yFormat?: (value: number) => string;
+  series: ChartSeries[];
+}

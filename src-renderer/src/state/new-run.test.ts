@@ -14,16 +14,18 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('formatSeconds', () => {
-  it('keeps two significant digits below a minute, so nothing positive reads as zero', () => {
-    expect(formatSeconds(0.00042)).toBe('0.42 ms');
-    expect(formatSeconds(0.0047)).toBe('4.7 ms');
-    expect(formatSeconds(0.0123)).toBe('12 ms');
-    expect(formatSeconds(0.9996)).toBe('1 s');
-    expect(formatSeconds(1.44)).toBe('1.4 s');
-    expect(formatSeconds(45.2)).toBe('45 s');
-    expect(formatSeconds(5400)).toBe('1 h 30 min');
-    expect(formatSeconds(Number.NaN)).toBe('—');
+describe('formatSeconds keeps two significant digits below a minute, so nothing positive reads as zero', () => {
+  it.each([
+    [0.00042, '0.42 ms'],
+    [0.0047, '4.7 ms'],
+    [0.0123, '12 ms'],
+    [0.9996, '1 s'],
+    [1.44, '1.4 s'],
+    [45.2, '45 s'],
+    [5400, '1 h 30 min'],
+    [Number.NaN, '—'],
+  ])('%s s reads "%s"', (seconds, text) => {
+    expect(formatSeconds(seconds)).toBe(text);
   });
 });
 

@@ -1,7 +1,7 @@
 // The Playground: pick a checkpoint (or the live model of a training run) for each of two panes,
 // type a prompt, set the sampling, and watch the text stream in.
 
-import type { CheckpointInfo, RunSummary, StudioEvent } from '../../../src-main/api';
+import type { CheckpointInfo, MethodInput, RunSummary, StudioEvent } from '../../../src-main/api';
 import { messageOf } from '../transport/api-error';
 import { transport } from './api';
 
@@ -19,14 +19,8 @@ export interface Pane {
   tokensPerSecond: number | null;
 }
 
-export interface Sampling {
-  prompt: string;
-  maxTokens: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-  seed: number;
-}
+/** The sampling settings: what a generation takes besides the model it runs. */
+export type Sampling = Omit<MethodInput<'generation.start'>, 'checkpointId' | 'runId' | 'generationId'>;
 
 export function parseChoice(choice: ModelChoice): { checkpointId: number } | { runId: number } | null {
   const [kind, id] = choice.split(':');

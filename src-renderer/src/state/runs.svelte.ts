@@ -110,26 +110,12 @@ export class RunsState extends LoadedList<RunSummary> {
   async act(id: number, action: Exclude<RunAction, 'duplicate'>): Promise<RunSummary | null> {
     this.busy[id] = true;
     try {
-      const t = transport();
-      let run: RunSummary;
-      switch (action) {
-        case 'start':
-          run = await t.call('runs.start', { id });
-          break;
-        case 'pause':
-          run = await t.call('runs.pause', { id });
-          break;
-        case 'resume':
-          run = await t.call('runs.resume', { id });
-          break;
-        case 'stop':
-          run = await t.call('runs.stop', { id });
-          break;
-        case 'delete':
-          await t.call('runs.delete', { id });
-          this.handle({ type: 'run-deleted', runId: id });
-          return null;
+      if (action === 'delete') {
+        await transport().call('runs.delete', { id });
+        this.handle({ type: 'run-deleted', runId: id });
+        return null;
       }
+      const run = await transport().call(`runs.${action}`, { id });
       this.handle({ type: 'run-changed', run });
       return run;
     } finally {

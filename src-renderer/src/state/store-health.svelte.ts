@@ -3,6 +3,7 @@
 // banner offers the two ways back, and a choice made reloads the app on the new database.
 
 import type { StoreDamageInfo, StoreRecoveryReport } from '../../../src-main/api';
+import { messageOf } from '../transport/api-error';
 import { transport } from './api';
 
 export class StoreHealthState {
@@ -15,7 +16,7 @@ export class StoreHealthState {
     try {
       this.damage = (await transport().call('store.status', {})).damage;
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = messageOf(err);
     }
   }
 
@@ -28,7 +29,7 @@ export class StoreHealthState {
       this.damage = null;
       return true;
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = messageOf(err);
       return false;
     } finally {
       this.recovering = false;

@@ -1,5 +1,7 @@
 // Short notices at the corner of the window: what an action did, or why it failed.
 
+import { messageOf } from '../transport/api-error';
+
 export interface Toast {
   id: number;
   kind: 'info' | 'error';
@@ -14,6 +16,20 @@ class Toasts {
     const id = this.next++;
     this.items.push({ id, kind, message });
     setTimeout(() => this.dismiss(id), ms);
+  }
+
+  /**
+   * Runs what a click asked for (pin, delete, resume…): a refusal or failure is shown as an error
+   * toast and the view stays as it was. True when it succeeded.
+   */
+  async attempt(action: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      this.show(messageOf(err), 'error');
+      return false;
+    }
   }
 
   dismiss(id: number): void {
