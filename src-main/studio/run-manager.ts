@@ -12,6 +12,7 @@ import { readCheckpointHeader } from '../../src-worker/checkpoint/read';
 import { PROTOCOL_VERSION, unreachable } from '../../src-worker/protocol';
 import type { CheckpointPolicy, TrainCommand, TrainState, WorkerEvent } from '../../src-worker/protocol';
 import type { RunSpec } from '../../src-worker/train/setup';
+import { DEFAULT_RETENTION } from '../../src-worker/train/retention';
 import { requireRun } from './lookups';
 import { checkpointDirOf } from './data-dir';
 import { currentProcess, ownerAlive } from './process-identity';
@@ -81,7 +82,7 @@ function policyFor(run: RunRecord): CheckpointPolicy {
   return {
     every: Math.max(1, Math.floor(run.totalSteps / 10)),
     onBest: true,
-    retention: { keepLast: 3, keepBest: true, keepEvery: 0 },
+    retention: { ...DEFAULT_RETENTION },
   };
 }
 

@@ -23,6 +23,7 @@ import { replicaBytes } from '../parallel/replica-memory';
 import { clipFactor } from '../train/clip';
 import { LocalGradients } from '../train/gradients';
 import { Optimizer } from '../train/optimizer';
+import { DEFAULT_ADAMW } from '../train/run-defaults';
 import { Rng } from '../util/rng';
 import { measureMatmuls, measureTorchMatmuls } from './bench-matmul';
 import { measureTorchEngine } from './bench-torch-engine';
@@ -92,7 +93,7 @@ async function measureEngine(
   const model = new Gpt(backend, { vocabSize: vocab, ...shape }, B, T);
   const rng = new Rng(1337);
   model.init(rng);
-  const optimizer = new Optimizer(backend, BENCH_ADAMW, model.params, model.grads, model.layout.specs);
+  const optimizer = new Optimizer(backend, DEFAULT_ADAMW, model.params, model.grads, model.layout.specs);
   const gradients =
     threads > 1 && backend instanceof WasmBackend
       ? await DataParallelGradients.start({
@@ -148,8 +149,6 @@ async function measureEngine(
 function wasmKernelPaths(): KernelPath[] {
   return [...new Set<KernelPath>([defaultWasmKernelPath(), defaultKernelPath()])];
 }
-
-const BENCH_ADAMW = { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 } as const;
 
 const PYTHON = '/usr/bin/python3';
 
