@@ -3,7 +3,7 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type {
   CheckpointInfo,
   DatasetInfo,
@@ -12,29 +12,17 @@ import type {
   RunDetail,
   StudioEvent,
 } from '../api';
-import { StudioError } from '../api';
-import type { Studio } from './studio';
 import {
+  importCorpus,
   microConfig,
   nextEvent,
-  openStudio,
   progressReaches,
   runReaches,
-  tempDir,
   writeCorpus,
 } from './test-support/fixtures';
+import { refusal, useStudio } from './test-support/studio-harness';
 
-let dir: { path: string; remove: () => void };
-let studio: Studio;
-
-beforeEach(async () => {
-  dir = tempDir('datasets');
-  studio = await openStudio(join(dir.path, 'data'));
-});
-afterEach(async () => {
-  await studio.close();
-  dir.remove();
-});
+const harness = useStudio('datasets', { dataDir: 'data' });
 
 type Generation = Extract<StudioEvent, { type: 'generation' }>;
 
@@ -43,7 +31,7 @@ function collect(generationId: string): Promise<{ text: string; last: Generation
   return new Promise((resolve) => {
     let text = '';
     const counts: number[] = [];
-    const unsubscribe = studio.subscribe((e) => {
+    const unsubscribe = harness.studio.subscribe((e) => {
       if (e.type !== 'generation' || e.generationId !== generationId) return;
       text += e.text;
       counts.push(e.tokens);
@@ -56,7 +44,8 @@ function collect(generationId: string): Promise<{ text: string; last: Generation
 
 describe('datasets', () => {
   it('imports a folder of text files with a BPE tokenizer, with stats and a preview', async () => {
-    const folder = join(dir.path, 'books');
+    const { studio, dir } = harness;
+    const folder = join(dir, 'books');
     mkdirSync(join(folder, 'more'), { recursive: true });
     writeCorpus(folder, 6_000, 1, 'a.txt');
     writeCorpus(join(folder, 'more'), 6_000, 2, 'b.md');
@@ -89,11 +78,12 @@ describe('datasets', () => {
   });
 
   it('refuses a path without text, reporting the reason, and leaves nothing behind', async () => {
+    const { studio, dir } = harness;
     const jobs: string[] = [];
     studio.subscribe((e) => {
       if (e.type === 'dataset-import') jobs.push(`${e.phase}${e.error === null ? '' : ': ' + e.error}`);
     });
-    const missing = join(dir.path, 'nowhere.txt');
+    const missing = join(dir, 'nowhere.txt');
     await expect(
       studio.call('datasets.import', { path: missing, tokenizer: { kind: 'char' } }),
     ).rejects.toThrow(/There is no file or folder at .*nowhere\.txt/);
@@ -102,15 +92,12 @@ describe('datasets', () => {
   });
 
   it('refuses to delete a dataset runs train on, and deletes its folder otherwise', async () => {
-    const d = (await studio.call('datasets.import', {
-      path: writeCorpus(dir.path),
-      tokenizer: { kind: 'char' },
-    })) as DatasetInfo;
+    const { studio, dir } = harness;
+    const d = await importCorpus(studio, dir);
     const run = (await studio.call('runs.create', {
       config: { ...microConfig(d.id, 10), name: 'user' },
     })) as RunDetail;
-    const refused = await studio.call('datasets.delete', { id: d.id }).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(StudioError);
+    const refused = await refusal(studio.call('datasets.delete', { id: d.id }));
     expect(refused).toMatchObject({
       code: 'conflict',
       message: expect.stringMatching(/used by 1 run \(user\)/),
@@ -125,10 +112,8 @@ describe('datasets', () => {
 
 describe('generation', () => {
   it('streams text from a checkpoint, and can be cancelled', async () => {
-    const d = (await studio.call('datasets.import', {
-      path: writeCorpus(dir.path),
-      tokenizer: { kind: 'char' },
-    })) as DatasetInfo;
+    const { studio, dir } = harness;
+    const d = await importCorpus(studio, dir);
     const run = (await studio.call('runs.create', { config: microConfig(d.id, 20) })) as RunDetail;
     await studio.call('runs.start', { id: run.id });
     await runReaches(studio, run.id, (r) => r.status === 'completed', 'completed');
@@ -156,14 +141,14 @@ describe('generation', () => {
     // The same checkpoint exported as a Hugging Face folder, with the run's metrics.
     const exported = (await studio.call('checkpoints.export', {
       id: checkpoint.id,
-      dir: join(dir.path, 'export'),
+      dir: join(dir, 'export'),
     })) as {
       files: string[];
     };
     expect(exported.files).toEqual(
       expect.arrayContaining(['model.safetensors', 'config.json', 'tokenizer.json', 'metrics.csv']),
     );
-    expect(readFileSync(join(dir.path, 'export', 'metrics.csv'), 'utf8')).toMatch(/^step,.*train\/loss/);
+    expect(readFileSync(join(dir, 'export', 'metrics.csv'), 'utf8')).toMatch(/^step,.*train\/loss/);
 
     const long = collect('g3');
     await studio.call('generation.start', { ...request, maxTokens: 4096, generationId: 'g3' });
@@ -179,10 +164,8 @@ describe('generation', () => {
   });
 
   it('generates from the live model of a run that is training, and reports a prompt it cannot encode', async () => {
-    const d = (await studio.call('datasets.import', {
-      path: writeCorpus(dir.path),
-      tokenizer: { kind: 'char' },
-    })) as DatasetInfo;
+    const { studio, dir } = harness;
+    const d = await importCorpus(studio, dir);
     const run = (await studio.call('runs.create', { config: microConfig(d.id, 1_000_000) })) as RunDetail;
     await studio.call('runs.start', { id: run.id });
     await progressReaches(studio, run.id, 5);

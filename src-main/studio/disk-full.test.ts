@@ -7,42 +7,33 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCheckpoint } from '../../src-worker/checkpoint/read';
+import { useTempDir } from '../../src-worker/test-support/temp-dir';
 import type { CheckpointInfo, DatasetInfo, EventInfo, RunDetail } from '../api';
 import type { Studio } from './studio';
-import {
-  microConfig,
-  openStudio,
-  progressReaches,
-  runReaches,
-  tempDir,
-  writeCorpus,
-} from './test-support/fixtures';
+import { importCorpus, microConfig, openStudio, progressReaches, runReaches } from './test-support/fixtures';
 import { fillDisk, mountTmpfs, tmpfsProblem, unmountTmpfs } from './test-support/tmpfs';
 
 const problem = tmpfsProblem();
 const title = problem === null ? 'a full disk under a run' : `a full disk under a run (skipped: ${problem})`;
 
 describe.skipIf(problem !== null)(title, () => {
-  let dir: { path: string; remove: () => void };
+  // Not the studio harness: the runs folder is mounted before the studio opens and unmounted after
+  // it closes; the temp folder's hook (registered first) removes the folder after both.
+  const dir = useTempDir('crystalline-disk-full-', 'file');
   let runs: string;
   let studio: Studio;
   let dataset: DatasetInfo;
 
   beforeAll(async () => {
-    dir = tempDir('disk-full');
     runs = join(dir.path, 'data', 'runs');
     mkdirSync(runs, { recursive: true });
     mountTmpfs(runs, '4m');
     studio = await openStudio(join(dir.path, 'data'));
-    dataset = (await studio.call('datasets.import', {
-      path: writeCorpus(dir.path),
-      tokenizer: { kind: 'char' },
-    })) as DatasetInfo;
+    dataset = await importCorpus(studio, dir.path);
   });
   afterAll(async () => {
     await studio?.close();
     unmountTmpfs(runs);
-    dir.remove();
   });
 
   it('pauses with the reason, keeps the last good checkpoint, and resumes once space returns', async () => {

@@ -3,7 +3,7 @@
 // finish; and the same from an older checkpoint as a fork, which leaves the first run untouched.
 
 import { existsSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type {
   CheckpointInfo,
   DatasetInfo,
@@ -13,41 +13,27 @@ import type {
   RunSummary,
   StudioEvent,
 } from '../api';
-import type { Studio } from './studio';
-import {
-  microConfig,
-  openStudio,
-  progressReaches,
-  runReaches,
-  tempDir,
-  writeCorpus,
-} from './test-support/fixtures';
+import { microConfig, progressReaches, runReaches, writeCorpus } from './test-support/fixtures';
+import { useStudio } from './test-support/studio-harness';
 
-let dir: { path: string; remove: () => void };
-let studio: Studio;
+const harness = useStudio('lifecycle');
 let events: { at: number; event: StudioEvent }[];
 
-beforeEach(async () => {
-  dir = tempDir('lifecycle');
-  studio = await openStudio(dir.path);
+beforeEach(() => {
   events = [];
-  studio.subscribe((event) => events.push({ at: Date.now(), event }));
-});
-afterEach(async () => {
-  await studio.close();
-  dir.remove();
+  harness.studio.subscribe((event) => events.push({ at: Date.now(), event }));
 });
 
 async function importDataset(): Promise<DatasetInfo> {
-  return (await studio.call('datasets.import', {
-    path: writeCorpus(dir.path),
+  return (await harness.studio.call('datasets.import', {
+    path: writeCorpus(harness.dir),
     tokenizer: { kind: 'char' },
     jobId: 'import-1',
   })) as DatasetInfo;
 }
 
 async function lossSteps(runId: number): Promise<number[]> {
-  const [series] = (await studio.call('metrics.series', {
+  const [series] = (await harness.studio.call('metrics.series', {
     runIds: [runId],
     keys: ['train/loss'],
     maxPoints: 100_000,
@@ -57,7 +43,7 @@ async function lossSteps(runId: number): Promise<number[]> {
 
 /** The last point logged under `key`. */
 async function lastLogged(runId: number, key: string): Promise<MetricSeries['points'][number] | undefined> {
-  const [series] = (await studio.call('metrics.series', {
+  const [series] = (await harness.studio.call('metrics.series', {
     runIds: [runId],
     keys: [key],
     maxPoints: 100_000,
@@ -66,11 +52,12 @@ async function lastLogged(runId: number, key: string): Promise<MetricSeries['poi
 }
 
 async function checkpoints(runId: number): Promise<CheckpointInfo[]> {
-  return (await studio.call('checkpoints.list', { runId })) as CheckpointInfo[];
+  return (await harness.studio.call('checkpoints.list', { runId })) as CheckpointInfo[];
 }
 
 describe('a run through the service', () => {
   it('lives through create, start, pause, resume, stop, resume from an older checkpoint and finish', async () => {
+    const { studio } = harness;
     const dataset = await importDataset();
     const phases = events.flatMap(({ event: e }) => (e.type === 'dataset-import' ? [e.phase] : []));
     expect(phases).toEqual(['reading', 'tokenizer', 'encoding', 'writing', 'done']);
@@ -161,6 +148,7 @@ describe('a run through the service', () => {
   });
 
   it('lists the checkpoint a stop lands on as the stop, even when that step wrote a periodic one', async () => {
+    const { studio } = harness;
     const dataset = await importDataset();
     // A periodic checkpoint at every step: whenever the stop arrives, its step has one already.
     const config = microConfig(dataset.id, 100_000, {
@@ -185,6 +173,7 @@ describe('a run through the service', () => {
   });
 
   it('lists the last checkpoint of a finished run as final, even when its last step wrote a periodic one', async () => {
+    const { studio } = harness;
     const dataset = await importDataset();
     const created = (await studio.call('runs.create', { config: microConfig(dataset.id, 20) })) as RunDetail;
     await studio.call('runs.start', { id: created.id });
@@ -196,6 +185,7 @@ describe('a run through the service', () => {
   });
 
   it('pins a checkpoint so retention keeps it, and lists it as pinned', async () => {
+    const { studio } = harness;
     const dataset = await importDataset();
     const created = (await studio.call('runs.create', { config: microConfig(dataset.id, 12) })) as RunDetail;
     await studio.call('runs.start', { id: created.id });
@@ -210,6 +200,7 @@ describe('a run through the service', () => {
   });
 
   it('forks a run from an older checkpoint and leaves the original as it was', async () => {
+    const { studio } = harness;
     const dataset = await importDataset();
     const run = (await studio.call('runs.create', { config: microConfig(dataset.id, 60) })) as RunDetail;
     await studio.call('runs.start', { id: run.id });

@@ -4,63 +4,45 @@
 
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckpointInfo, DatasetInfo, RunDetail } from '../api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CheckpointInfo, RunDetail } from '../api';
 import { StudioError } from '../api';
-import type { Studio } from './studio';
-import { microConfig, openStudio, runReaches, tempDir, writeCorpus } from './test-support/fixtures';
+import { microConfig, runReaches } from './test-support/fixtures';
+import { refusal, useStudio } from './test-support/studio-harness';
 
-let dir: { path: string; remove: () => void };
-let studio: Studio;
-let dataset: DatasetInfo;
+const harness = useStudio('paths', { scope: 'file', dataDir: 'data', corpus: true });
 let runId: number;
 let checkpoint: CheckpointInfo;
 
+// One finished run, whose metrics and checkpoint the tests export.
 beforeAll(async () => {
-  dir = tempDir('paths');
-  studio = await openStudio(join(dir.path, 'data'));
-  dataset = (await studio.call('datasets.import', {
-    path: writeCorpus(dir.path),
-    tokenizer: { kind: 'char' },
-  })) as DatasetInfo;
+  const { studio, dataset } = harness;
   runId = ((await studio.call('runs.create', { config: microConfig(dataset.id, 20) })) as RunDetail).id;
   await studio.call('runs.start', { id: runId });
   await runReaches(studio, runId, (r) => r.status === 'completed', 'completed');
   checkpoint = ((await studio.call('checkpoints.list', { runId })) as CheckpointInfo[]).at(-1)!;
 });
-afterAll(async () => {
-  await studio.close();
-  dir.remove();
-});
-
-async function refusal(method: string, payload: unknown): Promise<StudioError> {
-  const err = await studio.call(method, payload).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StudioError);
-  return err as StudioError;
-}
 
 describe('paths the API writes', () => {
   it('metrics.export writes a new file only, and refuses an existing one, a missing folder and /proc', async () => {
-    const mine = join(dir.path, 'mine.csv');
+    const { studio, dir } = harness;
+    const mine = join(dir, 'mine.csv');
     writeFileSync(mine, 'my own numbers\n');
-    const exists = await refusal('metrics.export', { runId, format: 'csv', path: mine });
+    const exists = await refusal(studio.call('metrics.export', { runId, format: 'csv', path: mine }));
     expect(exists).toMatchObject({ code: 'conflict' });
     expect(exists.message).toContain(mine);
     expect(readFileSync(mine, 'utf8')).toBe('my own numbers\n');
     expect(
-      await refusal('metrics.export', { runId, format: 'csv', path: join(dir.path, 'no', 'x.csv') }),
+      await refusal(studio.call('metrics.export', { runId, format: 'csv', path: join(dir, 'no', 'x.csv') })),
     ).toMatchObject({
       code: 'invalid-input',
     });
-    expect(await refusal('metrics.export', { runId, format: 'csv', path: '/proc/self/x.csv' })).toMatchObject(
-      {
-        code: 'invalid-input',
-      },
-    );
-    const fresh = join(dir.path, 'fresh.csv');
+    expect(
+      await refusal(studio.call('metrics.export', { runId, format: 'csv', path: '/proc/self/x.csv' })),
+    ).toMatchObject({
+      code: 'invalid-input',
+    });
+    const fresh = join(dir, 'fresh.csv');
     expect(await studio.call('metrics.export', { runId, format: 'csv', path: fresh })).toMatchObject({
       path: fresh,
     });
@@ -68,21 +50,26 @@ describe('paths the API writes', () => {
   });
 
   it('checkpoints.export never replaces a folder it did not export, nor deletes a file it did not write', async () => {
-    const theirs = join(dir.path, 'theirs');
+    const { studio, dir } = harness;
+    const theirs = join(dir, 'theirs');
     mkdirSync(theirs);
     writeFileSync(join(theirs, 'thesis.tex'), 'years of work');
-    const plain = await refusal('checkpoints.export', { id: checkpoint.id, dir: theirs });
+    const plain = await refusal(studio.call('checkpoints.export', { id: checkpoint.id, dir: theirs }));
     expect(plain.code).toBe('conflict');
-    const forced = await refusal('checkpoints.export', { id: checkpoint.id, dir: theirs, overwrite: true });
+    const forced = await refusal(
+      studio.call('checkpoints.export', { id: checkpoint.id, dir: theirs, overwrite: true }),
+    );
     expect(forced.code).toBe('conflict');
     expect(forced.message).toContain(theirs);
     expect(readdirSync(theirs)).toEqual(['thesis.tex']);
 
-    const ours = join(dir.path, 'ours');
+    const ours = join(dir, 'ours');
     await studio.call('checkpoints.export', { id: checkpoint.id, dir: ours });
     await studio.call('checkpoints.export', { id: checkpoint.id, dir: ours, overwrite: true });
     writeFileSync(join(ours, 'notes.txt'), 'added later');
-    const added = await refusal('checkpoints.export', { id: checkpoint.id, dir: ours, overwrite: true });
+    const added = await refusal(
+      studio.call('checkpoints.export', { id: checkpoint.id, dir: ours, overwrite: true }),
+    );
     expect(added.message).toContain('notes.txt');
     expect(readFileSync(join(ours, 'notes.txt'), 'utf8')).toBe('added later');
   });
@@ -90,6 +77,7 @@ describe('paths the API writes', () => {
 
 describe('a pause that races the end of a run', () => {
   it('is answered as done or as a conflict, never as a failure', async () => {
+    const { studio, dataset } = harness;
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = ((await studio.call('runs.create', { config: microConfig(dataset.id, 6) })) as RunDetail).id;
       await studio.call('runs.start', { id });

@@ -7,17 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CheckpointInfo, DatasetInfo, EventInfo, MetricSeries, RunDetail } from '../api';
 import type { Studio } from './studio';
-import {
-  microConfig,
-  openStudio,
-  progressReaches,
-  runReaches,
-  tempDir,
-  writeCorpus,
-} from './test-support/fixtures';
+import { importCorpus, microConfig, progressReaches, runReaches } from './test-support/fixtures';
+import { useStudio } from './test-support/studio-harness';
 
 const PYTHON = '/usr/bin/python3';
 const FAKE = fileURLToPath(
@@ -31,23 +25,14 @@ const torchMissing = !existsSync(REAL)
     ? `${PYTHON} cannot import torch and numpy (install python3-torch)`
     : null;
 
-let dir: { path: string; remove: () => void };
-let studio: Studio;
-beforeEach(() => {
-  dir = tempDir('pytorch-runs');
-});
-afterEach(async () => {
-  await studio.close();
-  dir.remove();
-});
+// Each test opens its studio with the engine program it runs.
+const harness = useStudio('pytorch-runs', { open: 'in-test' });
 
-async function open(program: string): Promise<DatasetInfo> {
-  studio = await openStudio(dir.path, { torchProgram: program, shutdownGraceMs: 5_000 });
+/** A studio that starts `program` for PyTorch runs with Debian's python3, and the corpus imported. */
+async function open(program: string): Promise<{ studio: Studio; dataset: DatasetInfo }> {
+  const studio = await harness.open({ torchProgram: program, shutdownGraceMs: 5_000 });
   await studio.call('settings.update', { pythonPath: PYTHON });
-  return (await studio.call('datasets.import', {
-    path: writeCorpus(dir.path),
-    tokenizer: { kind: 'char' },
-  })) as DatasetInfo;
+  return { studio, dataset: await importCorpus(studio, harness.dir) };
 }
 
 async function startPytorch(dataset: DatasetInfo, steps: number, processes: number): Promise<number> {
@@ -56,13 +41,13 @@ async function startPytorch(dataset: DatasetInfo, steps: number, processes: numb
     device: 'cpu',
     processes,
   });
-  const run = (await studio.call('runs.create', { config })) as RunDetail;
-  await studio.call('runs.start', { id: run.id });
+  const run = (await harness.studio.call('runs.create', { config })) as RunDetail;
+  await harness.studio.call('runs.start', { id: run.id });
   return run.id;
 }
 
 async function lifecycle(runId: number): Promise<EventInfo[]> {
-  return (await studio.call('runs.events', { id: runId, kinds: ['lifecycle'] })) as EventInfo[];
+  return (await harness.studio.call('runs.events', { id: runId, kinds: ['lifecycle'] })) as EventInfo[];
 }
 
 function running(pid: number): boolean {
@@ -75,7 +60,7 @@ function running(pid: number): boolean {
 
 describe.skipIf(!hasPython)('PyTorch runs with a fake engine program', () => {
   it('records progress; pause, resume and stop go to the ranks and are acknowledged', async () => {
-    const dataset = await open(FAKE);
+    const { studio, dataset } = await open(FAKE);
     const runId = await startPytorch(dataset, 100_000, 2);
     await progressReaches(studio, runId, 5);
     expect((await lifecycle(runId)).find((e) => e.code === 'started')?.message).toContain(
@@ -99,14 +84,14 @@ describe.skipIf(!hasPython)('PyTorch runs with a fake engine program', () => {
   });
 
   it('SIGKILL of one rank fails the run with that rank named, and leaves no rank behind', async () => {
-    const dataset = await open(FAKE);
+    const { studio, dataset } = await open(FAKE);
     const runId = await startPytorch(dataset, 100_000, 2);
     await progressReaches(studio, runId, 2);
     const ranks = spawnSync('pgrep', ['-f', `${FAKE} train`], { encoding: 'utf8' })
       .stdout.trim()
       .split('\n')
       .map(Number)
-      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir.path));
+      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(harness.dir));
     const rank1 = ranks.find((pid) =>
       readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('RANK=1'),
     );
@@ -122,7 +107,7 @@ describe.skipIf(!hasPython)('PyTorch runs with a fake engine program', () => {
 
 describe('the PyTorch environment through the API', () => {
   it.skipIf(!hasPython)('engines.pytorch reports what the Settings’ interpreter finds', async () => {
-    await open(FAKE);
+    const { studio } = await open(FAKE);
     expect(await studio.call('engines.pytorch', {})).toEqual({
       available: true,
       python: PYTHON,
@@ -132,7 +117,7 @@ describe('the PyTorch environment through the API', () => {
   });
 
   it('a Python interpreter that does not exist is refused, naming it', async () => {
-    studio = await openStudio(dir.path);
+    const studio = await harness.open();
     await expect(
       studio.call('settings.update', { pythonPath: '/nonexistent/python3' }),
     ).rejects.toMatchObject({
@@ -154,7 +139,7 @@ describe('PyTorch runs with the real engine program', () => {
   if (torchMissing !== null) it.skip(`are skipped: ${torchMissing}`, () => undefined);
   else {
     it('a 2-process run completes with metrics and a checkpoint the studio registers', async () => {
-      const dataset = await open(REAL);
+      const { studio, dataset } = await open(REAL);
       const runId = await startPytorch(dataset, 20, 2);
       const done = await runReaches(studio, runId, (r) => r.status === 'completed', 'completed', 120_000);
       expect(done.step).toBe(20);
@@ -167,7 +152,7 @@ describe('PyTorch runs with the real engine program', () => {
     });
 
     it('pause, resume and stop reach both ranks; the stop writes a checkpoint', async () => {
-      const dataset = await open(REAL);
+      const { studio, dataset } = await open(REAL);
       const runId = await startPytorch(dataset, 100_000, 2);
       await progressReaches(studio, runId, 5, 120_000);
       await studio.call('runs.pause', { id: runId });
@@ -181,7 +166,7 @@ describe('PyTorch runs with the real engine program', () => {
     });
 
     it('a builtin run continues on pytorch from its checkpoint, and its events say so', async () => {
-      const dataset = await open(REAL);
+      const { studio, dataset } = await open(REAL);
       const run = (await studio.call('runs.create', { config: microConfig(dataset.id, 20) })) as RunDetail;
       await studio.call('runs.start', { id: run.id });
       await runReaches(studio, run.id, (r) => r.status === 'completed', 'completed on builtin', 60_000);

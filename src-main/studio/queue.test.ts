@@ -1,40 +1,21 @@
 // The queue: with a limit of two, two runs train in parallel (two workers) and a third waits;
 // when one ends, queued runs start in the order they were queued.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DatasetInfo, RunDetail, RunSummary } from '../api';
-import type { Studio } from './studio';
-import {
-  microConfig,
-  openStudio,
-  progressReaches,
-  runReaches,
-  tempDir,
-  writeCorpus,
-} from './test-support/fixtures';
+import { describe, expect, it } from 'vitest';
+import type { RunDetail, RunSummary } from '../api';
+import { importCorpus, microConfig, progressReaches, runReaches } from './test-support/fixtures';
+import { useStudio } from './test-support/studio-harness';
 
-let dir: { path: string; remove: () => void };
-let studio: Studio;
-
-beforeEach(async () => {
-  dir = tempDir('queue');
-  studio = await openStudio(dir.path);
-});
-afterEach(async () => {
-  await studio.close();
-  dir.remove();
-});
+const harness = useStudio('queue');
 
 describe('the run queue', () => {
   it('trains two runs in parallel, queues a third, and starts queued runs in order', async () => {
+    const { studio } = harness;
     expect((await studio.call('settings.get', {})) as { maxConcurrentRuns: number }).toMatchObject({
       maxConcurrentRuns: expect.any(Number),
     });
     await studio.call('settings.update', { maxConcurrentRuns: 2 });
-    const d = (await studio.call('datasets.import', {
-      path: writeCorpus(dir.path),
-      tokenizer: { kind: 'char' },
-    })) as DatasetInfo;
+    const d = await importCorpus(studio, harness.dir);
     const create = async (name: string): Promise<RunDetail> =>
       (await studio.call('runs.create', { config: { ...microConfig(d.id, 1_000_000), name } })) as RunDetail;
     const [a, b, c, e] = [await create('a'), await create('b'), await create('c'), await create('e')];

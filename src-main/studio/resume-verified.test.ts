@@ -3,28 +3,12 @@
 // the one before instead of failing.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckpointInfo, DatasetInfo, EventInfo, RunDetail } from '../api';
-import type { Studio } from './studio';
-import { microConfig, openStudio, runReaches, tempDir, writeCorpus } from './test-support/fixtures';
+import { describe, expect, it } from 'vitest';
+import type { CheckpointInfo, EventInfo, RunDetail } from '../api';
+import { microConfig, runReaches } from './test-support/fixtures';
+import { useStudio } from './test-support/studio-harness';
 
-let dir: { path: string; remove: () => void };
-let studio: Studio;
-let dataset: DatasetInfo;
-
-beforeAll(async () => {
-  dir = tempDir('resume-verified');
-  studio = await openStudio(join(dir.path, 'data'));
-  dataset = (await studio.call('datasets.import', {
-    path: writeCorpus(dir.path),
-    tokenizer: { kind: 'char' },
-  })) as DatasetInfo;
-});
-afterAll(async () => {
-  await studio.close();
-  dir.remove();
-});
+const harness = useStudio('resume-verified', { scope: 'file', dataDir: 'data', corpus: true });
 
 /** Overwrites bytes in the middle of the file (its tensor data), as a bad sector would. */
 function damage(path: string): void {
@@ -35,6 +19,7 @@ function damage(path: string): void {
 
 describe('resume after the newest checkpoint was damaged', () => {
   it('skips it, says which and why, and trains on from the previous one', async () => {
+    const { studio, dataset } = harness;
     const id = ((await studio.call('runs.create', { config: microConfig(dataset.id, 40) })) as RunDetail).id;
     await studio.call('runs.start', { id });
     await runReaches(studio, id, (r) => r.status === 'completed', 'completed');

@@ -2,52 +2,38 @@
 // an invalid run config is refused with one problem per field before anything is written.
 
 import { readdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetInfo, RunConfig, RunConfigInput, RunDetail, RunSummary, ValidationReport } from '../api';
-import { METHOD_NAMES, StudioError } from '../api';
+import { describe, expect, it } from 'vitest';
+import type { RunConfig, RunConfigInput, RunDetail, RunSummary, ValidationReport } from '../api';
+import { METHOD_NAMES } from '../api';
 import { methodChannel } from '../electron/bridge';
 import { registerStudioIpc } from '../electron/ipc';
-import type { Studio } from './studio';
-import { microConfig, openStudio, tempDir, writeCorpus } from './test-support/fixtures';
+import { microConfig, openStudio } from './test-support/fixtures';
+import { refusal, useStudio } from './test-support/studio-harness';
 
-let dir: { path: string; remove: () => void };
-let studio: Studio;
-let dataset: DatasetInfo;
-
-beforeAll(async () => {
-  dir = tempDir('api');
-  studio = await openStudio(`${dir.path}/data`, { freeMemory: () => 64 * 1024 ** 2 });
-  dataset = (await studio.call('datasets.import', {
-    path: writeCorpus(dir.path),
-    tokenizer: { kind: 'char' },
-  })) as DatasetInfo;
+// 64 MiB free, for the memory check.
+const harness = useStudio('api', {
+  scope: 'file',
+  dataDir: 'data',
+  options: { freeMemory: () => 64 * 1024 ** 2 },
+  corpus: true,
 });
-afterAll(async () => {
-  await studio.close();
-  dir.remove();
-});
-
-async function refusal(method: string, payload: unknown): Promise<StudioError> {
-  const err = await studio.call(method, payload).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StudioError);
-  return err as StudioError;
-}
 
 describe('the API guard', () => {
   it('implements every method of the contract', () => {
+    const { studio } = harness;
     expect(Object.keys(studio.handlers).sort()).toEqual([...METHOD_NAMES].sort());
   });
 
   it('refuses an unknown method and a payload that does not fit the schema', async () => {
-    expect(await refusal('runs.explode', {})).toMatchObject({ code: 'unknown-method' });
-    const bad = await refusal('runs.get', { id: 'one', extra: true });
+    const { studio } = harness;
+    expect(await refusal(studio.call('runs.explode', {}))).toMatchObject({ code: 'unknown-method' });
+    const bad = await refusal(studio.call('runs.get', { id: 'one', extra: true }));
     expect(bad.code).toBe('invalid-input');
     expect(bad.problems.map((p) => p.field)).toEqual(expect.arrayContaining(['id', '(input)']));
-    expect(await refusal('runs.get', { id: 999 })).toMatchObject({ code: 'not-found' });
-    expect(await refusal('metrics.series', { runIds: [], keys: ['x'], maxPoints: 2 })).toMatchObject({
+    expect(await refusal(studio.call('runs.get', { id: 999 }))).toMatchObject({ code: 'not-found' });
+    expect(
+      await refusal(studio.call('metrics.series', { runIds: [], keys: ['x'], maxPoints: 2 })),
+    ).toMatchObject({
       code: 'invalid-input',
       problems: expect.arrayContaining([
         expect.objectContaining({ field: 'runIds' }),
@@ -57,11 +43,12 @@ describe('the API guard', () => {
   });
 
   it('refuses an invalid run config with a problem per field, writing nothing', async () => {
+    const { studio, dataset } = harness;
     const config: RunConfigInput = microConfig(dataset.id, 100);
     config.model.nHead = 3;
     config.train.schedule.lr = 0;
     config.train.batchSize = 0;
-    const err = await refusal('runs.create', { config });
+    const err = await refusal(studio.call('runs.create', { config }));
     expect(err.code).toBe('invalid-config');
     expect(err.problems).toEqual(
       expect.arrayContaining([
@@ -75,6 +62,7 @@ describe('the API guard', () => {
   });
 
   it('checks the memory estimate against the free memory', async () => {
+    const { studio, dataset } = harness;
     const big = microConfig(dataset.id, 100, {
       model: { nLayer: 8, nHead: 8, nEmbd: 512, contextLength: 16 },
     });
@@ -87,6 +75,7 @@ describe('the API guard', () => {
   });
 
   it('offers a default config for a dataset that validates', async () => {
+    const { studio, dataset } = harness;
     const config = (await studio.call('runs.defaults', {
       datasetId: dataset.id,
       preset: 'tiny',
@@ -99,6 +88,7 @@ describe('the API guard', () => {
   });
 
   it('duplicates a run with edits, renames, tags, annotates and deletes it', async () => {
+    const { studio, dataset } = harness;
     const source = (await studio.call('runs.create', { config: microConfig(dataset.id, 100) })) as RunDetail;
     const copy = (await studio.call('runs.duplicate', {
       id: source.id,
@@ -118,14 +108,15 @@ describe('the API guard', () => {
     const edited = (await studio.call('runs.get', { id: copy.id })) as RunDetail;
     expect(edited).toMatchObject({ name: 'deeper', tags: ['depth', 'sweep'], notes: 'two layers' });
     // What the run view shows beside its editors when a name or a tag is refused.
-    expect((await refusal('runs.rename', { id: copy.id, name: '   ' })).problems).toEqual([
+    expect((await refusal(studio.call('runs.rename', { id: copy.id, name: '   ' }))).problems).toEqual([
       { field: 'name', message: 'must not be empty' },
     ]);
-    expect((await refusal('runs.rename', { id: copy.id, name: 'n'.repeat(201) })).problems).toEqual([
-      { field: 'name', message: 'must be at most 200 characters' },
-    ]);
     expect(
-      (await refusal('runs.setTags', { id: copy.id, tags: ['ok', 't'.repeat(51), ' '] })).problems,
+      (await refusal(studio.call('runs.rename', { id: copy.id, name: 'n'.repeat(201) }))).problems,
+    ).toEqual([{ field: 'name', message: 'must be at most 200 characters' }]);
+    expect(
+      (await refusal(studio.call('runs.setTags', { id: copy.id, tags: ['ok', 't'.repeat(51), ' '] })))
+        .problems,
     ).toEqual([
       { field: 'tags.1', message: 'must be at most 50 characters' },
       { field: 'tags.2', message: 'must not be empty' },
@@ -137,7 +128,9 @@ describe('the API guard', () => {
     expect(((await studio.call('runs.list', { tag: 'sweep' })) as RunSummary[]).map((r) => r.id)).toEqual([
       copy.id,
     ]);
-    const refused = await refusal('runs.duplicate', { id: source.id, edits: { train: { batchSize: 0 } } });
+    const refused = await refusal(
+      studio.call('runs.duplicate', { id: source.id, edits: { train: { batchSize: 0 } } }),
+    );
     expect(refused.problems).toEqual([{ field: 'train.batchSize', message: 'must be a whole number ≥ 1' }]);
     await studio.call('runs.delete', { id: copy.id });
     await studio.call('runs.delete', { id: source.id });
@@ -148,7 +141,7 @@ describe('the API guard', () => {
 
 describe('a closed studio', () => {
   it('refuses every call, whichever binding carries it, instead of touching a closed database', async () => {
-    const closed = await openStudio(`${dir.path}/closed`);
+    const closed = await openStudio(`${harness.dir}/closed`);
     await closed.close();
     const ipc = new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>();
     registerStudioIpc(
