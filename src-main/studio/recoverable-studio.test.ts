@@ -6,32 +6,24 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunConfig, StoreStatus } from '../api';
-import { StudioError } from '../api';
+import { useTempDir } from '../../src-worker/test-support/temp-dir';
+import type { StoreStatus } from '../api';
 import { dataDirLayout, ensureDataDir } from './data-dir';
 import { RecoverableStudio } from './recoverable-studio';
 import { defaultSettings, Store } from './store';
 import { damagePageOf } from './test-support/damage';
-import { tempDir, WORKER_SCRIPT } from './test-support/fixtures';
+import { WORKER_SCRIPT } from './test-support/fixtures';
+import { recordRun } from './test-support/store-runs';
+import { refusal } from './test-support/studio-harness';
 
-const spec = {
-  data: { kind: 'path' as const, path: '/corpus.txt' },
-  tokenizer: { kind: 'char' as const },
-  model: { nLayer: 1, nHead: 2, nEmbd: 16, contextLength: 16 },
-  train: { batchSize: 4, seqLen: 16, gradAccumSteps: 1, steps: 100 } as unknown as RunConfig['train'],
-  backend: 'ts' as const,
-};
-
-let dir: { path: string; remove: () => void };
+const dir = useTempDir('crystalline-recoverable-');
 let studio: RecoverableStudio | null = null;
 beforeEach(() => {
-  dir = tempDir('recoverable');
   ensureDataDir(dir.path);
 });
 afterEach(async () => {
   await studio?.close();
   studio = null;
-  dir.remove();
 });
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -41,17 +33,7 @@ const open = async (): Promise<RecoverableStudio> =>
 /** A run with 43 points in each of many series, written to the main file. */
 function history(): number {
   const store = Store.open(dataDirLayout(dir.path).database, defaultSettings(2));
-  const runId = store.runs.insert({
-    name: 'r',
-    origin: 'cli',
-    datasetId: null,
-    config: null,
-    spec,
-    dir: join(dir.path, 'runs', '{id}'),
-    totalSteps: 43,
-    parentRunId: null,
-    forkedAtStep: null,
-  });
+  const runId = recordRun(store, dir.path, { origin: 'cli', totalSteps: 43 });
   store.transaction(() => {
     for (let k = 0; k < 60; k++)
       for (let step = 0; step < 43; step++)
@@ -60,15 +42,6 @@ function history(): number {
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   store.close();
   return runId;
-}
-
-async function refusal(call: Promise<unknown>): Promise<StudioError> {
-  const err = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StudioError);
-  return err as StudioError;
 }
 
 describe('RecoverableStudio', () => {

@@ -5,55 +5,37 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { writeCheckpoint } from '../../../src-worker/checkpoint/write';
 import {
   sampleHeader,
   sampleTensors,
   SMALL_SHAPES,
 } from '../../../src-worker/checkpoint/test-support/sample';
-import type { RunConfig } from '../../api';
+import { thrownBy } from '../../../src-worker/test-support/caught';
+import { useTempDir } from '../../../src-worker/test-support/temp-dir';
 import { dataDirLayout, ensureDataDir } from '../data-dir';
 import { openDatabase } from '../db';
 import { damagePageOf as damage } from '../test-support/damage';
-import { tempDir } from '../test-support/fixtures';
+import { MICRO_SPEC, recordRun } from '../test-support/store-runs';
 import { defaultSettings, Store } from './index';
 import { DamagedDatabaseError, inspectDatabase } from './integrity';
 import { recoverDatabase } from './recovery';
 
 const settings = defaultSettings(2);
-const spec = {
-  data: { kind: 'path' as const, path: '/corpus.txt' },
-  tokenizer: { kind: 'char' as const },
-  model: { nLayer: 1, nHead: 2, nEmbd: 16, contextLength: 16 },
-  train: { batchSize: 4, seqLen: 16, gradAccumSteps: 1, steps: 100 } as unknown as RunConfig['train'],
-  backend: 'ts' as const,
-};
 
-let dir: { path: string; remove: () => void };
+const dir = useTempDir('crystalline-integrity-');
 let dbPath: string;
 beforeEach(() => {
-  dir = tempDir('integrity');
   dbPath = ensureDataDir(dir.path).database;
 });
-afterEach(() => dir.remove());
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** A database with one run and `points` metric points per key, checkpointed into the main file. */
 function historyDb(points: number): void {
   const store = Store.open(dbPath, settings);
-  const runId = store.runs.insert({
-    name: 'r',
-    origin: 'studio',
-    datasetId: null,
-    config: null,
-    spec,
-    dir: join(dir.path, 'runs', '{id}'),
-    totalSteps: points,
-    parentRunId: null,
-    forkedAtStep: null,
-  });
+  const runId = recordRun(store, dir.path, { totalSteps: points });
   store.transaction(() => {
     for (let step = 0; step < points; step++) {
       store.metrics.insert(runId, [
@@ -68,15 +50,8 @@ function historyDb(points: number): void {
 
 const damagePageOf = (table: string): number => damage(dbPath, table);
 
-function damageOf(open: () => unknown): DamagedDatabaseError {
-  try {
-    open();
-  } catch (err) {
-    if (err instanceof DamagedDatabaseError) return err;
-    throw err;
-  }
-  throw new Error('the damaged database opened');
-}
+/** The damage a database open is refused with. */
+const damageOf = (open: () => unknown): DamagedDatabaseError => thrownBy(open, DamagedDatabaseError);
 
 describe('a damaged database', () => {
   it('with one damaged metrics page is refused at open, left untouched, copied aside and named', () => {
@@ -152,7 +127,7 @@ describe('the ways back', () => {
     for (const step of [10, 20]) {
       const header = {
         ...sampleHeader(step),
-        trainConfig: { spec: { ...spec }, corpusSha256: 'c0ffee', runId: 'run-7' },
+        trainConfig: { spec: { ...MICRO_SPEC }, corpusSha256: 'c0ffee', runId: 'run-7' },
         metrics: { valLoss: 3 - step / 100, finite: true },
       };
       await writeCheckpoint(

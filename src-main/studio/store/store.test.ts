@@ -4,18 +4,18 @@
 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunConfig } from '../../api';
 import type { ProgressEvent } from '../../../src-worker/train/events';
 import { openDatabase, schemaVersion } from '../db';
 import { exportMetrics } from '../export-metrics';
 import { cutHistory, forkRun } from '../history';
 import { MIGRATIONS } from '../migrations';
 import { RunRecorder } from '../run-recorder';
-import { tempDir } from '../test-support/fixtures';
+import { useTempDir } from '../../../src-worker/test-support/temp-dir';
+import { recordOf, recordRun } from '../test-support/store-runs';
 import { runSummary, Store } from './index';
 import type { RunRecord } from './index';
 
-let dir: { path: string; remove: () => void };
+const dir = useTempDir('crystalline-store-');
 let store: Store;
 
 const settings = {
@@ -25,36 +25,15 @@ const settings = {
   pythonPath: 'python3',
 };
 
-const spec = {
-  data: { kind: 'path' as const, path: '/corpus.txt' },
-  tokenizer: { kind: 'char' as const },
-  model: { nLayer: 1, nHead: 2, nEmbd: 16, contextLength: 16 },
-  train: { batchSize: 4, seqLen: 16, gradAccumSteps: 1 } as unknown as RunConfig['train'],
-  backend: 'ts' as const,
-};
-
 function newRun(name = 'r'): RunRecord {
-  const id = store.runs.insert({
-    name,
-    origin: 'studio',
-    datasetId: null,
-    config: null,
-    spec,
-    dir: join(dir.path, 'runs', '{id}'),
-    totalSteps: 1000,
-    parentRunId: null,
-    forkedAtStep: null,
-  });
-  return store.runs.get(id) as RunRecord;
+  return recordOf(store, recordRun(store, dir.path, { name }));
 }
 
 beforeEach(() => {
-  dir = tempDir('store');
   store = Store.open(join(dir.path, 'studio.db'), settings);
 });
 afterEach(() => {
   store.close();
-  dir.remove();
 });
 
 describe('metrics', () => {
@@ -178,16 +157,14 @@ describe('history', () => {
   it('cuts everything after a step in one transaction and resets the headline numbers', () => {
     const run = newRun();
     record(run, 100);
-    const stale = cutHistory(store, store.runs.get(run.id) as RunRecord, 40, () =>
-      store.runs.enqueue(run.id, null),
-    );
+    const stale = cutHistory(store, recordOf(store, run.id), 40, () => store.runs.enqueue(run.id, null));
     expect(stale).toHaveLength(6); // the checkpoints of steps 50 … 100
     expect(store.metrics.keys(run.id).every((k) => k.lastStep === 40)).toBe(true);
     expect(store.events.list(run.id, ['alert'], 100).map((e) => e.step)).toEqual([10, 20, 30, 40]);
     expect(store.samples.list(run.id, 100).map((s) => s.step)).toEqual([10, 20, 30, 40]);
     expect(store.checkpoints.list(run.id).map((c) => c.step)).toEqual([10, 20, 30, 40]);
     expect(store.checkpoints.list(run.id).find((c) => c.best)?.step).toBe(40);
-    const after = store.runs.get(run.id) as RunRecord;
+    const after = recordOf(store, run.id);
     expect(after).toMatchObject({
       step: 40,
       tokensSeen: 40 * 64,
@@ -202,7 +179,7 @@ describe('history', () => {
     const run = newRun();
     record(run, 50);
     expect(() =>
-      cutHistory(store, store.runs.get(run.id) as RunRecord, 20, () => {
+      cutHistory(store, recordOf(store, run.id), 20, () => {
         throw new Error('queueing failed');
       }),
     ).toThrow('queueing failed');
@@ -214,14 +191,8 @@ describe('history', () => {
     const run = newRun('source');
     record(run, 60);
     store.tags.set(run.id, ['baseline']);
-    const forkId = forkRun(
-      store,
-      store.runs.get(run.id) as RunRecord,
-      30,
-      join(dir.path, 'runs'),
-      () => undefined,
-    );
-    const fork = store.runs.get(forkId) as RunRecord;
+    const forkId = forkRun(store, recordOf(store, run.id), 30, join(dir.path, 'runs'), () => undefined);
+    const fork = recordOf(store, forkId);
     expect(fork).toMatchObject({
       name: 'source (fork at step 30)',
       parentRunId: run.id,
@@ -259,7 +230,7 @@ describe('runs, tags and settings', () => {
     expect(runSummary(run).tokensPerSecond).toBeNull();
     store.runs.setProgress(run.id, { step: 10, tokensSeen: 640, loss: 3, tokensPerSecond: 900 });
     store.runs.setProgress(run.id, { step: 20, tokensSeen: 1280, loss: 2.9, tokensPerSecond: null });
-    expect(runSummary(store.runs.get(run.id) as RunRecord)).toMatchObject({ step: 20, tokensPerSecond: 900 });
+    expect(runSummary(recordOf(store, run.id))).toMatchObject({ step: 20, tokensPerSecond: 900 });
     store.runs.setProgress(run.id, { step: 30, tokensSeen: 1920, loss: 2.8, tokensPerSecond: Infinity });
     expect(store.runs.get(run.id)?.tokensPerSecond).toBe(900);
     store.runs.setProgress(run.id, { step: 40, tokensSeen: 2560, loss: 2.7, tokensPerSecond: 950.5 });
@@ -289,7 +260,7 @@ describe('runs, tags and settings', () => {
     recorder.recordEvents([progress(10, 3, 800), progress(20, 2.9, 850), progress(30, NaN, NaN)]);
     expect(store.runs.get(run.id)).toMatchObject({ step: 30, lastTrainLoss: 2.9, tokensPerSecond: 850 });
     recorder.recordEvents([progress(40, 2.8, 900)]);
-    cutHistory(store, store.runs.get(run.id) as RunRecord, 30, () => undefined);
+    cutHistory(store, recordOf(store, run.id), 30, () => undefined);
     expect(store.runs.get(run.id)).toMatchObject({ step: 30, lastTrainLoss: 2.9, tokensPerSecond: 850 });
   });
 
