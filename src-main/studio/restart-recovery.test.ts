@@ -7,33 +7,23 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckpointInfo, DatasetInfo, EventInfo, RunSummary } from '../api';
+import { describe, expect, it } from 'vitest';
+import type { CheckpointInfo, EventInfo, RunSummary } from '../api';
 import { checkpointDirOf } from './data-dir';
 import type { Studio } from './studio';
 import type { ChildPlan } from './test-support/studio-child';
 import {
+  importCorpus,
   microConfig,
-  openStudio,
   progressReaches,
   runReaches,
   STUDIO_CHILD,
-  tempDir,
   WORKER_SCRIPT,
-  writeCorpus,
 } from './test-support/fixtures';
+import { useStudio } from './test-support/studio-harness';
 
-let dir: { path: string; remove: () => void };
-let studio: Studio | null = null;
-
-beforeEach(() => {
-  dir = tempDir('restart');
-});
-afterEach(async () => {
-  await studio?.close();
-  studio = null;
-  dir.remove();
-});
+// Each test opens studios on the same data folder in turn, as the app does across restarts.
+const harness = useStudio('restart', { dataDir: 'data', open: 'in-test' });
 
 /** Runs the service in a child process until it has written `checkpoints` checkpoints, then kills it. */
 async function trainInChildAndKill(
@@ -64,14 +54,23 @@ async function trainInChildAndKill(
   return { runId, seen };
 }
 
+/** Opens a studio, imports the corpus and starts a run too long to finish; resolves once it is at `step`. */
+async function startLongRun(step: number): Promise<{ studio: Studio; run: RunSummary }> {
+  const studio = await harness.open();
+  const dataset = await importCorpus(studio, harness.dir);
+  const run = (await studio.call('runs.create', {
+    config: microConfig(dataset.id, 1_000_000),
+  })) as RunSummary;
+  await studio.call('runs.start', { id: run.id });
+  await progressReaches(studio, run.id, step);
+  return { studio, run };
+}
+
 describe('restart recovery', () => {
   it('survives a SIGKILL mid-training: sound database, run interrupted, no checkpoint lost, resumable', async () => {
-    const dataDir = join(dir.path, 'data');
-    const setup = await openStudio(dataDir);
-    const dataset = (await setup.call('datasets.import', {
-      path: writeCorpus(dir.path),
-      tokenizer: { kind: 'char' },
-    })) as DatasetInfo;
+    const { dataDir } = harness;
+    const setup = await harness.open();
+    const dataset = await importCorpus(setup, harness.dir);
     await setup.close();
 
     const config = microConfig(dataset.id, 1_000_000, {
@@ -88,7 +87,7 @@ describe('restart recovery', () => {
     expect(raw.pragma('foreign_key_check')).toEqual([]);
     raw.close();
 
-    studio = await openStudio(dataDir);
+    const studio = await harness.open();
     const run = (await studio.call('runs.get', { id: runId })) as RunSummary;
     expect(run).toMatchObject({ status: 'interrupted', stopReason: 'crashed' });
     expect(run.statusMessage).toMatch(/Interrupted at step \d+.*last checkpoint, at step \d+/);
@@ -118,21 +117,11 @@ describe('restart recovery', () => {
   });
 
   it('brings a paused run back paused after the app closes, and resumes it where it paused', async () => {
-    const dataDir = join(dir.path, 'data');
-    studio = await openStudio(dataDir);
-    const dataset = (await studio.call('datasets.import', {
-      path: writeCorpus(dir.path),
-      tokenizer: { kind: 'char' },
-    })) as DatasetInfo;
-    const run = (await studio.call('runs.create', {
-      config: microConfig(dataset.id, 1_000_000),
-    })) as RunSummary;
-    await studio.call('runs.start', { id: run.id });
-    await progressReaches(studio, run.id, 20);
-    const paused = (await studio.call('runs.pause', { id: run.id })) as RunSummary;
-    await studio.close();
+    const { studio: first, run } = await startLongRun(20);
+    const paused = (await first.call('runs.pause', { id: run.id })) as RunSummary;
+    await first.close();
 
-    studio = await openStudio(dataDir);
+    const studio = await harness.open();
     const back = (await studio.call('runs.get', { id: run.id })) as RunSummary;
     expect(back).toMatchObject({ status: 'paused', step: paused.step });
     await studio.call('runs.resume', { id: run.id, steps: paused.step + 15 });
@@ -144,20 +133,10 @@ describe('restart recovery', () => {
   });
 
   it('stops a training run with a checkpoint when the app closes, and brings it back interrupted', async () => {
-    const dataDir = join(dir.path, 'data');
-    studio = await openStudio(dataDir);
-    const dataset = (await studio.call('datasets.import', {
-      path: writeCorpus(dir.path),
-      tokenizer: { kind: 'char' },
-    })) as DatasetInfo;
-    const run = (await studio.call('runs.create', {
-      config: microConfig(dataset.id, 1_000_000),
-    })) as RunSummary;
-    await studio.call('runs.start', { id: run.id });
-    await progressReaches(studio, run.id, 10);
-    await studio.close();
+    const { studio: first, run } = await startLongRun(10);
+    await first.close();
 
-    studio = await openStudio(dataDir);
+    const studio = await harness.open();
     const back = (await studio.call('runs.get', { id: run.id })) as RunSummary;
     expect(back).toMatchObject({ status: 'interrupted', stopReason: 'shutdown' });
     const rows = (await studio.call('checkpoints.list', { runId: run.id })) as CheckpointInfo[];

@@ -7,24 +7,20 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatasetInfo } from '../api';
 import { MIN_DATASET_CHARACTERS } from '../studio/dataset-source';
-import type { Studio } from '../studio/studio';
-import { openStudio, tempDir } from '../studio/test-support/fixtures';
+import { useStudio } from '../studio/test-support/studio-harness';
 import { startWebServer } from './server';
 import type { WebServer } from './server';
 
-let dir: { path: string; remove: () => void };
-let studio: Studio;
+const harness = useStudio('dataset-upload', { dataDir: 'data' });
 let server: WebServer;
 
+// Registered after the harness: the server starts once the studio is open and closes before it.
 beforeEach(async () => {
-  dir = tempDir('dataset-upload');
-  studio = await openStudio(join(dir.path, 'data'));
+  const { studio } = harness;
   server = await startWebServer({ backend: studio, rendererDir: null, uploadDir: studio.layout.uploads });
 });
 afterEach(async () => {
   await server.close();
-  await studio.close();
-  dir.remove();
 });
 
 interface ErrorBody {
@@ -46,7 +42,7 @@ async function importPath(path: string): Promise<Response> {
 
 /** What the data folder holds of uploads and datasets. */
 function leftovers(): string[] {
-  const { uploads, datasets } = studio.layout;
+  const { uploads, datasets } = harness.studio.layout;
   return [uploads, datasets].flatMap((d) => (existsSync(d) ? readdirSync(d).map((f) => join(d, f)) : []));
 }
 
@@ -61,7 +57,7 @@ describe('dataset uploads in serve mode', () => {
     expect(imported.status).toBe(200);
     const dataset = ((await imported.json()) as { result: DatasetInfo }).result;
     expect(dataset).toMatchObject({ name: 'hamlet', sourcePath: 'hamlet.txt', characters: LONG_TEXT.length });
-    expect(existsSync(join(studio.layout.uploads, 'u1'))).toBe(false);
+    expect(existsSync(join(harness.studio.layout.uploads, 'u1'))).toBe(false);
   });
 
   it('refuses text too short to train on with a 400 that states the minimum, and keeps nothing', async () => {
@@ -74,9 +70,9 @@ describe('dataset uploads in serve mode', () => {
     expect(error.code).toBe('invalid-input');
     expect(error.message).toContain('tiny.txt holds 4 characters');
     expect(error.message).toContain(MIN_DATASET_CHARACTERS.toLocaleString('en-US'));
-    expect(error.message).not.toContain(studio.layout.root);
+    expect(error.message).not.toContain(harness.studio.layout.root);
     expect(leftovers()).toEqual([]);
-    expect(await studio.call('datasets.list', {})).toEqual([]);
+    expect(await harness.studio.call('datasets.list', {})).toEqual([]);
   });
 
   it("names the person's file, not the upload folder, when its text is unusable", async () => {
