@@ -21,6 +21,11 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The arguments of `crystalline train` on the PyTorch engine with Debian's python3, then `flags`. */
+function trainOnTorch(...flags: string[]): string[] {
+  return ['train', '--engine', 'pytorch', '--python', PYTHON, ...flags];
+}
+
 /** A CLI process in the background, and its exit code once it ends. */
 function background(args: string[]): {
   child: ChildProcess;
@@ -93,23 +98,20 @@ describe('crystalline train --engine pytorch', () => {
     it('trains 2 processes, recording metrics and a checkpoint in the data folder', () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'cli-torch-'));
       const r = cli(
-        'train',
-        '--engine',
-        'pytorch',
-        '--processes',
-        '2',
-        '--python',
-        PYTHON,
-        '--sample',
-        '--steps',
-        '20',
-        '--eval-every',
-        '10',
-        '--log-every',
-        '5',
-        '--data-dir',
-        dataDir,
-        '--json',
+        ...trainOnTorch(
+          '--processes',
+          '2',
+          '--sample',
+          '--steps',
+          '20',
+          '--eval-every',
+          '10',
+          '--log-every',
+          '5',
+          '--data-dir',
+          dataDir,
+          '--json',
+        ),
       );
       expect(r.status, r.stderr).toBe(0);
       const lines = r.stdout
@@ -138,31 +140,28 @@ describe('crystalline train --engine pytorch across machines and after a kill', 
       const dataDir = mkdtempSync(join(tmpdir(), 'cli-torch-nodes-'));
       const master = `127.0.0.1:${await freePort()}`;
       const node = (rank: number): ReturnType<typeof background> =>
-        background([
-          'train',
-          '--engine',
-          'pytorch',
-          '--python',
-          PYTHON,
-          '--sample',
-          '--steps',
-          '6',
-          '--log-every',
-          '3',
-          '--eval-every',
-          '6',
-          '--nnodes',
-          '2',
-          '--node-rank',
-          String(rank),
-          '--master',
-          master,
-          '--processes',
-          '1',
-          '--data-dir',
-          dataDir,
-          '--json',
-        ]);
+        background(
+          trainOnTorch(
+            '--sample',
+            '--steps',
+            '6',
+            '--log-every',
+            '3',
+            '--eval-every',
+            '6',
+            '--nnodes',
+            '2',
+            '--node-rank',
+            String(rank),
+            '--master',
+            master,
+            '--processes',
+            '1',
+            '--data-dir',
+            dataDir,
+            '--json',
+          ),
+        );
       const [zero, one] = [node(0), node(1)];
       const lines: Record<string, unknown>[] = [];
       createInterface({ input: zero.child.stdout! }).on('line', (l) => lines.push(JSON.parse(l)));
@@ -177,71 +176,34 @@ describe('crystalline train --engine pytorch across machines and after a kill', 
     it('a checkpoint resumes across the engines both ways, and the CLI says so', () => {
       const out = mkdtempSync(join(tmpdir(), 'cli-torch-cross-'));
       const micro = ['--layers', '1', '--embd', '32', '--heads', '2', '--ctx', '16', '--batch', '4'];
-      const first = cli(
-        'train',
-        '--engine',
-        'pytorch',
-        '--python',
-        PYTHON,
-        '--sample',
-        ...micro,
-        '--steps',
-        '10',
-        '--out',
-        out,
-        '--no-record',
-      );
+      // Each leg resumes, into `out`, from the checkpoint the leg before wrote there.
+      const resumeOn = (engine: string[], checkpoint: string, steps: string): ReturnType<typeof cli> =>
+        cli(...engine, '--resume', join(out, checkpoint), '--steps', steps, '--out', out, '--no-record');
+      const first = cli(...trainOnTorch('--sample', ...micro, '--steps', '10', '--out', out, '--no-record'));
       expect(first.status, first.stderr).toBe(0);
-      const onBuiltin = cli(
-        'train',
-        '--resume',
-        join(out, 'step-0000010.ckpt'),
-        '--engine',
-        'builtin',
-        '--steps',
-        '20',
-        '--out',
-        out,
-        '--no-record',
-      );
+      const onBuiltin = resumeOn(['train', '--engine', 'builtin'], 'step-0000010.ckpt', '20');
       expect(onBuiltin.status, onBuiltin.stderr).toBe(0);
       expect(onBuiltin.stderr).toContain('Continued from a pytorch checkpoint on builtin.');
-      const back = cli(
-        'train',
-        '--resume',
-        join(out, 'step-0000020.ckpt'),
-        '--engine',
-        'pytorch',
-        '--python',
-        PYTHON,
-        '--steps',
-        '30',
-        '--out',
-        out,
-        '--no-record',
-      );
+      const back = resumeOn(trainOnTorch(), 'step-0000020.ckpt', '30');
       expect(back.status, back.stderr).toBe(0);
       expect(back.stderr).toContain('Continued from a builtin checkpoint on pytorch.');
       expect(existsSync(join(out, 'step-0000030.ckpt'))).toBe(true);
     });
 
     it('a CLI killed with SIGKILL leaves no Python process behind', async () => {
-      const run = background([
-        'train',
-        '--engine',
-        'pytorch',
-        '--processes',
-        '2',
-        '--python',
-        PYTHON,
-        '--sample',
-        '--steps',
-        '100000',
-        '--log-every',
-        '1',
-        '--no-record',
-        '--json',
-      ]);
+      const run = background(
+        trainOnTorch(
+          '--processes',
+          '2',
+          '--sample',
+          '--steps',
+          '100000',
+          '--log-every',
+          '1',
+          '--no-record',
+          '--json',
+        ),
+      );
       const lines = createInterface({ input: run.child.stdout! });
       await new Promise<void>((resolve) => lines.once('line', () => resolve())); // training
       const ranks = spawnSync('pgrep', ['-P', String(run.child.pid)], { encoding: 'utf8' })
