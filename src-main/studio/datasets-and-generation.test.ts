@@ -13,11 +13,11 @@ import type {
   StudioEvent,
 } from '../api';
 import {
+  completedRun,
   importCorpus,
   microConfig,
   nextEvent,
   progressReaches,
-  runReaches,
   writeCorpus,
 } from './test-support/fixtures';
 import { refusal, useStudio } from './test-support/studio-harness';
@@ -114,9 +114,7 @@ describe('generation', () => {
   it('streams text from a checkpoint, and can be cancelled', async () => {
     const { studio, dir } = harness;
     const d = await importCorpus(studio, dir);
-    const run = (await studio.call('runs.create', { config: microConfig(d.id, 20) })) as RunDetail;
-    await studio.call('runs.start', { id: run.id });
-    await runReaches(studio, run.id, (r) => r.status === 'completed', 'completed');
+    const run = await completedRun(studio, microConfig(d.id, 20));
     const [checkpoint] = (await studio.call('checkpoints.list', { runId: run.id })) as CheckpointInfo[];
 
     const request = {
@@ -169,27 +167,24 @@ describe('generation', () => {
     const run = (await studio.call('runs.create', { config: microConfig(d.id, 1_000_000) })) as RunDetail;
     await studio.call('runs.start', { id: run.id });
     await progressReaches(studio, run.id, 5);
+    const fromRun = { runId: run.id, temperature: 1, seed: 2 };
     const live = collect('live');
     await studio.call('generation.start', {
-      runId: run.id,
+      ...fromRun,
       prompt: 'a',
       maxTokens: 15,
-      temperature: 1,
       topK: 5,
       topP: 0.9,
-      seed: 2,
       generationId: 'live',
     });
     expect((await live).last).toMatchObject({ done: true, tokens: 15, error: null });
     const bad = collect('bad');
     await studio.call('generation.start', {
-      runId: run.id,
+      ...fromRun,
       prompt: '☃',
       maxTokens: 5,
-      temperature: 1,
       topK: 0,
       topP: 1,
-      seed: 2,
       generationId: 'bad',
     });
     expect((await bad).last.error).toMatch(/not in this character tokenizer's vocabulary/);

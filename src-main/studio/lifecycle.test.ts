@@ -13,7 +13,7 @@ import type {
   RunSummary,
   StudioEvent,
 } from '../api';
-import { microConfig, progressReaches, runReaches, writeCorpus } from './test-support/fixtures';
+import { completedRun, microConfig, progressReaches, runReaches, writeCorpus } from './test-support/fixtures';
 import { useStudio } from './test-support/studio-harness';
 
 const harness = useStudio('lifecycle');
@@ -175,10 +175,8 @@ describe('a run through the service', () => {
   it('lists the last checkpoint of a finished run as final, even when its last step wrote a periodic one', async () => {
     const { studio } = harness;
     const dataset = await importDataset();
-    const created = (await studio.call('runs.create', { config: microConfig(dataset.id, 20) })) as RunDetail;
-    await studio.call('runs.start', { id: created.id });
-    const done = await runReaches(studio, created.id, (r) => r.status === 'completed', 'completed');
-    const list = await checkpoints(created.id);
+    const done = await completedRun(studio, microConfig(dataset.id, 20));
+    const list = await checkpoints(done.id);
     expect(list.filter((c) => c.step === 20)).toEqual([
       expect.objectContaining({ trigger: 'final', valLoss: done.lastValLoss }),
     ]);
@@ -187,9 +185,7 @@ describe('a run through the service', () => {
   it('pins a checkpoint so retention keeps it, and lists it as pinned', async () => {
     const { studio } = harness;
     const dataset = await importDataset();
-    const created = (await studio.call('runs.create', { config: microConfig(dataset.id, 12) })) as RunDetail;
-    await studio.call('runs.start', { id: created.id });
-    await runReaches(studio, created.id, (r) => r.status === 'completed', 'completed');
+    const created = await completedRun(studio, microConfig(dataset.id, 12));
     const [first] = await checkpoints(created.id);
     expect(first.pinned).toBe(false);
     expect(await studio.call('checkpoints.pin', { id: first.id, pinned: true })).toEqual({ pinned: true });
@@ -202,9 +198,7 @@ describe('a run through the service', () => {
   it('forks a run from an older checkpoint and leaves the original as it was', async () => {
     const { studio } = harness;
     const dataset = await importDataset();
-    const run = (await studio.call('runs.create', { config: microConfig(dataset.id, 60) })) as RunDetail;
-    await studio.call('runs.start', { id: run.id });
-    const done = await runReaches(studio, run.id, (r) => r.status === 'completed', 'completed');
+    const run = await completedRun(studio, microConfig(dataset.id, 60));
     const first = (await checkpoints(run.id)).find((c) => c.step === 20) as CheckpointInfo;
     const before = await lossSteps(run.id);
 
@@ -219,7 +213,7 @@ describe('a run through the service', () => {
     const forkDone = await runReaches(studio, fork.id, (r) => r.status === 'completed', 'fork completed');
     expect(forkDone.step).toBe(80);
     expect(await lossSteps(run.id)).toEqual(before);
-    expect(((await studio.call('runs.get', { id: run.id })) as RunSummary).step).toBe(done.step);
+    expect(((await studio.call('runs.get', { id: run.id })) as RunSummary).step).toBe(run.step);
     const forkSteps = await lossSteps(fork.id);
     expect(forkSteps.filter((s) => s <= 20)).toEqual(before.filter((s) => s <= 20));
     expect(forkSteps[forkSteps.length - 1]).toBe(80);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointInfo, RunDetail } from '../api';
 import { StudioError } from '../api';
-import { microConfig, runReaches } from './test-support/fixtures';
+import { completedRun, microConfig } from './test-support/fixtures';
 import { refusal, useStudio } from './test-support/studio-harness';
 
 const harness = useStudio('paths', { scope: 'file', dataDir: 'data', corpus: true });
@@ -17,9 +17,7 @@ let checkpoint: CheckpointInfo;
 // One finished run, whose metrics and checkpoint the tests export.
 beforeAll(async () => {
   const { studio, dataset } = harness;
-  runId = ((await studio.call('runs.create', { config: microConfig(dataset.id, 20) })) as RunDetail).id;
-  await studio.call('runs.start', { id: runId });
-  await runReaches(studio, runId, (r) => r.status === 'completed', 'completed');
+  runId = (await completedRun(studio, microConfig(dataset.id, 20))).id;
   checkpoint = ((await studio.call('checkpoints.list', { runId })) as CheckpointInfo[]).at(-1)!;
 });
 

@@ -4,8 +4,8 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { CheckpointInfo, EventInfo, RunDetail } from '../api';
-import { microConfig, runReaches } from './test-support/fixtures';
+import type { CheckpointInfo, EventInfo } from '../api';
+import { completedRun, microConfig, runReaches } from './test-support/fixtures';
 import { useStudio } from './test-support/studio-harness';
 
 const harness = useStudio('resume-verified', { scope: 'file', dataDir: 'data', corpus: true });
@@ -20,9 +20,7 @@ function damage(path: string): void {
 describe('resume after the newest checkpoint was damaged', () => {
   it('skips it, says which and why, and trains on from the previous one', async () => {
     const { studio, dataset } = harness;
-    const id = ((await studio.call('runs.create', { config: microConfig(dataset.id, 40) })) as RunDetail).id;
-    await studio.call('runs.start', { id });
-    await runReaches(studio, id, (r) => r.status === 'completed', 'completed');
+    const { id } = await completedRun(studio, microConfig(dataset.id, 40));
     const before = (await studio.call('checkpoints.list', { runId: id })) as CheckpointInfo[];
     expect(before.map((c) => c.step)).toEqual([20, 40]);
     damage(before[1].path);

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { DatasetInfo, RunConfigInput, RunSummary, StudioEvent } from '../../api';
+import type { DatasetInfo, RunConfigInput, RunDetail, RunSummary, StudioEvent } from '../../api';
 import { generateSampleCorpus } from '../../../src-worker/data/sample-corpus';
 import { microTrainConfig } from '../../../src-worker/train/test-run';
 import { Studio } from '../studio';
@@ -100,6 +100,13 @@ export function runReaches(
       if (ok(run as RunSummary)) done(run as RunSummary);
     }, reject);
   });
+}
+
+/** Creates a run of `config`, starts it, and resolves with its summary once it has completed. */
+export async function completedRun(studio: Studio, config: RunConfigInput): Promise<RunSummary> {
+  const run = (await studio.call('runs.create', { config })) as RunDetail;
+  await studio.call('runs.start', { id: run.id });
+  return runReaches(studio, run.id, (r) => r.status === 'completed', 'completed');
 }
 
 /** Resolves once a training run has reported progress at or past `step`. */
