@@ -2,9 +2,8 @@
 // logged step), metrics aggregation (the loss EMA), progress tracking, gradient monitoring
 // (global, per layer, per tensor, histograms), learning-rate tracking, and sample generations.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type {
-  DatasetInfo,
   HistogramInfo,
   MetricKeyInfo,
   MetricSeries,
@@ -15,19 +14,19 @@ import type {
 } from '../api';
 import { parameterCount } from '../../src-worker/model/layout';
 import { learningRate } from '../../src-worker/train/schedules';
-import type { Studio } from './studio';
-import { microConfig, openStudio, runReaches, tempDir, writeCorpus } from './test-support/fixtures';
+import { microConfig, runReaches } from './test-support/fixtures';
+import { useStudio } from './test-support/studio-harness';
 
 const STEPS = 40;
-let dir: { path: string; remove: () => void };
-let studio: Studio;
+// One run, trained once; the tests read what it reported.
+const harness = useStudio('monitoring', { scope: 'file', corpus: true });
 let run: RunDetail;
 let vocabSize: number;
 let done: RunSummary;
 const updates: RunUpdate[] = [];
 
 async function series(key: string): Promise<MetricSeries> {
-  const [s] = (await studio.call('metrics.series', {
+  const [s] = (await harness.studio.call('metrics.series', {
     runIds: [run.id],
     keys: [key],
     maxPoints: 10_000,
@@ -36,12 +35,7 @@ async function series(key: string): Promise<MetricSeries> {
 }
 
 beforeAll(async () => {
-  dir = tempDir('monitoring');
-  studio = await openStudio(dir.path);
-  const d = (await studio.call('datasets.import', {
-    path: writeCorpus(dir.path),
-    tokenizer: { kind: 'char' },
-  })) as DatasetInfo;
+  const { studio, dataset: d } = harness;
   vocabSize = d.vocabSize;
   const config = microConfig(d.id, STEPS, {
     model: { nLayer: 2, nHead: 2, nEmbd: 16, contextLength: 16 },
@@ -55,13 +49,10 @@ beforeAll(async () => {
   await studio.call('runs.start', { id: run.id });
   done = await runReaches(studio, run.id, (r) => r.status === 'completed', 'completed');
 });
-afterAll(async () => {
-  await studio.close();
-  dir.remove();
-});
 
 describe('monitoring', () => {
   it('logs every metric key at every logged step', async () => {
+    const { studio } = harness;
     const keys = ((await studio.call('metrics.keys', { runId: run.id })) as MetricKeyInfo[]).map(
       (k) => k.key,
     );
@@ -129,6 +120,7 @@ describe('monitoring', () => {
   });
 
   it('monitors gradients globally, per layer and per tensor, with histograms every N steps', async () => {
+    const { studio } = harness;
     const gradients = updates.flatMap((u) => (u.gradients === null ? [] : [u.gradients]));
     const last = gradients[gradients.length - 1];
     expect(last.layers).toHaveLength(2);
@@ -148,6 +140,7 @@ describe('monitoring', () => {
   });
 
   it('records sample generations every N steps', async () => {
+    const { studio } = harness;
     const samples = (await studio.call('runs.samples', { id: run.id })) as SampleInfo[];
     expect(samples.map((s) => s.step)).toEqual([20, 40]);
     for (const s of samples) {

@@ -5,32 +5,17 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckpointInfo, DatasetInfo, EventInfo, RunDetail, RunSummary } from '../api';
-import type { Studio } from './studio';
-import {
-  microConfig,
-  openStudio,
-  runReaches,
-  tempDir,
-  WORKER_SCRIPT,
-  writeCorpus,
-} from './test-support/fixtures';
+import { describe, expect, it } from 'vitest';
+import type { CheckpointInfo, EventInfo, RunDetail, RunSummary } from '../api';
+import { importCorpus, microConfig, runReaches, WORKER_SCRIPT } from './test-support/fixtures';
+import { useStudio } from './test-support/studio-harness';
 
-let dir: { path: string; remove: () => void };
-const studios: Studio[] = [];
-
-beforeEach(() => {
-  dir = tempDir('supervision');
-});
-afterEach(async () => {
-  for (const s of studios.splice(0)) await s.close();
-  dir.remove();
-});
+// Each test opens its studios with the worker script it supervises.
+const harness = useStudio('supervision', { dataDir: 'data', open: 'in-test' });
 
 /** A worker script that runs the real engine worker, then misbehaves after `afterMs`. */
 function faultyWorker(name: string, afterMs: number, fault: string): string {
-  const path = join(dir.path, `${name}.mjs`);
+  const path = join(harness.dir, `${name}.mjs`);
   writeFileSync(
     path,
     `import ${JSON.stringify(pathToFileURL(WORKER_SCRIPT).href)};\nsetTimeout(() => { ${fault} }, ${afterMs});\n`,
@@ -38,23 +23,10 @@ function faultyWorker(name: string, afterMs: number, fault: string): string {
   return path;
 }
 
-async function open(options: Parameters<typeof openStudio>[1] = {}): Promise<Studio> {
-  const studio = await openStudio(join(dir.path, 'data'), options);
-  studios.push(studio);
-  return studio;
-}
-
-async function dataset(studio: Studio): Promise<DatasetInfo> {
-  return (await studio.call('datasets.import', {
-    path: writeCorpus(dir.path),
-    tokenizer: { kind: 'char' },
-  })) as DatasetInfo;
-}
-
 describe('supervision', () => {
   it('fails a run whose worker throws, with the error and its stack', async () => {
-    const studio = await open();
-    const d = await dataset(studio);
+    const studio = await harness.open();
+    const d = await importCorpus(studio, harness.dir);
     const run = (await studio.call('runs.create', { config: microConfig(d.id, 50) })) as RunDetail;
     // The corpus disappears before the worker reads it: preparing the run throws.
     rmSync(join(studio.store.datasets.get(d.id)?.dir as string, 'corpus.txt'));
@@ -67,8 +39,8 @@ describe('supervision', () => {
   });
 
   it('fails a run whose worker exits mid-training, keeps its checkpoints, and resumes it from them', async () => {
-    const crashing = await open({ workerScript: faultyWorker('crash', 700, 'process.exit(7);') });
-    const d = await dataset(crashing);
+    const crashing = await harness.open({ workerScript: faultyWorker('crash', 700, 'process.exit(7);') });
+    const d = await importCorpus(crashing, harness.dir);
     const config = microConfig(d.id, 100_000, {
       checkpoints: { every: 10, onBest: false, keepLast: 3, keepBest: false, keepEvery: 0 },
     });
@@ -82,7 +54,7 @@ describe('supervision', () => {
     await crashing.close();
 
     // The same data folder with a sound worker: the run continues from its newest checkpoint.
-    const studio = await open();
+    const studio = await harness.open();
     const newest = kept[kept.length - 1];
     await studio.call('runs.resume', { id: run.id, steps: newest.step + 30 });
     const done = await runReaches(studio, run.id, (r) => r.status === 'completed', 'completed');
@@ -92,11 +64,11 @@ describe('supervision', () => {
   });
 
   it('marks a worker that stops heartbeating as hung and terminates it', async () => {
-    const studio = await open({
+    const studio = await harness.open({
       workerScript: faultyWorker('hang', 500, 'for (;;) {}'),
       heartbeatTimeoutMs: 800,
     });
-    const d = await dataset(studio);
+    const d = await importCorpus(studio, harness.dir);
     const run = (await studio.call('runs.create', { config: microConfig(d.id, 100_000) })) as RunDetail;
     await studio.call('runs.start', { id: run.id });
     const hung = await runReaches(studio, run.id, (r) => r.status === 'failed', 'failed');

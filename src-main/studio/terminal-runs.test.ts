@@ -4,12 +4,12 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary, StudioEvent } from '../api';
-import type { Studio } from './studio';
-import { nextEvent, openStudio, runReaches, tempDir } from './test-support/fixtures';
+import { nextEvent, runReaches } from './test-support/fixtures';
+import { useStudio } from './test-support/studio-harness';
 
 const BIN = resolve('bin/crystalline.js');
 const MICRO = ['--sample', '--layers', '1', '--embd', '32', '--heads', '2', '--ctx', '16', '--batch', '4'];
@@ -23,18 +23,13 @@ interface TerminalRun {
   line(match: (line: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>>;
 }
 
-let dir: { path: string; remove: () => void };
+// A test opens the studio where it wants one beside its terminal runs.
+const harness = useStudio('terminal-runs', { dataDir: 'data', open: 'in-test' });
 const children: ChildProcess[] = [];
-let studio: Studio | null = null;
 
-beforeEach(() => {
-  dir = tempDir('terminal-runs');
-});
-afterEach(async () => {
+// Registered after the harness, so it runs first: no process is left training when the studio closes.
+afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await studio?.close();
-  studio = null;
-  dir.remove();
 });
 
 /** `crystalline train --data-dir D --json`, as a person would start it in a terminal. */
@@ -95,9 +90,8 @@ const isStep =
 
 describe('a terminal run beside an open studio', () => {
   it('appears and updates live, and obeys Pause, Resume and Stop from the studio', async () => {
-    const dataDir = join(dir.path, 'data');
-    studio = await openStudio(dataDir);
-    const s = studio;
+    const { dataDir } = harness;
+    const s = await harness.open();
     const updates: { at: number; step: number }[] = [];
     s.subscribe((e) => {
       if (e.type === 'run-update' && e.update.progress !== null)
@@ -156,7 +150,7 @@ describe('a terminal run beside an open studio', () => {
   });
 
   it('is interrupted, never running, once its process is killed', async () => {
-    const dataDir = join(dir.path, 'data');
+    const { dataDir } = harness;
     // Without a studio: `crystalline runs` right after kill -9.
     const first = terminalRun(dataDir, 1_000_000);
     await first.line(isStep(50), 'at step 50');
@@ -168,7 +162,7 @@ describe('a terminal run beside an open studio', () => {
     expect(listed.statusMessage).toMatch(/ended unexpectedly/);
 
     // With a studio open: the run it shows live becomes interrupted by itself.
-    studio = await openStudio(dataDir);
+    const studio = await harness.open();
     expect(((await studio.call('runs.get', { id: listed.id })) as RunSummary).status).toBe('interrupted');
     const second = terminalRun(dataDir, 1_000_000);
     await second.line(isStep(50), 'at step 50');

@@ -2,29 +2,19 @@
 // train at once, a run trains data-parallel with the count it was given and its checkpoints record
 // it, and a count the backend or batch cannot honour is refused on its field.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckpointInfo, DatasetInfo, RunConfig, RunDetail } from '../api';
+import { describe, expect, it } from 'vitest';
+import type { CheckpointInfo, RunConfig, RunDetail } from '../api';
 import { readCheckpoint } from '../../src-worker/checkpoint/read';
 import { storedRunOf } from '../../src-worker/train/checkpointing';
-import type { Studio } from './studio';
 import { importCorpus, microConfig, openStudio, runReaches, tempDir } from './test-support/fixtures';
+import { useStudio } from './test-support/studio-harness';
 
-let dir: { path: string; remove: () => void };
-let studio: Studio;
-let dataset: DatasetInfo;
-
-beforeEach(async () => {
-  dir = tempDir('threads');
-  studio = await openStudio(dir.path, { cores: 4 });
-  dataset = await importCorpus(studio, dir.path);
-});
-afterEach(async () => {
-  await studio.close();
-  dir.remove();
-});
+// A machine of 4 cores.
+const harness = useStudio('threads', { options: { cores: 4 }, corpus: true });
 
 describe('training threads of a studio run', () => {
   it('default to the cores shared among the runs allowed at once', async () => {
+    const { studio, dataset } = harness;
     await studio.call('settings.update', { maxConcurrentRuns: 2, defaultBackend: 'wasm' });
     const defaults = (await studio.call('runs.defaults', {
       datasetId: dataset.id,
@@ -55,6 +45,7 @@ describe('training threads of a studio run', () => {
   });
 
   it('train the run data-parallel, and its checkpoint records the count', async () => {
+    const { studio, dataset } = harness;
     const config = microConfig(dataset.id, 20, { backend: 'wasm', threads: 2 });
     const run = (await studio.call('runs.create', { config })) as RunDetail;
     await studio.call('runs.start', { id: run.id });
@@ -72,6 +63,7 @@ describe('training threads of a studio run', () => {
   });
 
   it('are refused on the ts backend and beyond the batch, on the threads field', async () => {
+    const { studio, dataset } = harness;
     const refusal = async (overrides: Partial<RunConfig>): Promise<string> => {
       try {
         await studio.call('runs.create', { config: microConfig(dataset.id, 20, overrides) });

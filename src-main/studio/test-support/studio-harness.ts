@@ -72,9 +72,10 @@ export function useStudio(prefix: string, settings: StudioHarnessOptions = {}): 
     const studio = await harness.open(options);
     if (corpus) dataset = await importCorpus(studio, tmp.path);
   });
-  // Registered after useTempDir's hook, so it runs before the folder is removed.
+  // Registered after useTempDir's hook, so it runs before the folder is removed; a test file's own
+  // after-hooks run before it. Studios close in the order they were opened.
   after(async () => {
-    for (const studio of opened.splice(0).reverse()) await studio.close();
+    for (const studio of opened.splice(0)) await studio.close();
     dataset = null;
   });
   return harness;
