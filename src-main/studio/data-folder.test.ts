@@ -4,27 +4,26 @@
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { StudioError } from '../api';
 import type { DataFolderInfo } from '../api';
 import { CHOICE_FILE_NAME, choiceFilePath, openResolved, platformDataDir, resolveDataDir } from './data-dir';
 import type { DataDirResolution } from './data-dir';
 import { openDatabase } from './db';
 import { checkDataFolder, saveChoice } from './data-folder-choice';
-import { openStudio, tempDir } from './test-support/fixtures';
+import { useTempDir } from '../../src-worker/test-support/temp-dir';
+import { openStudio } from './test-support/fixtures';
 
-let tmp: { path: string; remove: () => void };
+const tmp = useTempDir('crystalline-data-folder-');
 let home: string;
 let config: string;
 let env: NodeJS.ProcessEnv;
 
 beforeEach(() => {
-  tmp = tempDir('data-folder');
   home = join(tmp.path, 'home');
   config = join(tmp.path, 'config');
   env = { CRYSTALLINE_CONFIG_DIR: config };
 });
-afterEach(() => tmp.remove());
 
 const resolveHere = (over: { flag?: string; env?: NodeJS.ProcessEnv } = {}): DataDirResolution =>
   resolveDataDir({ flag: over.flag, env: over.env ?? env, platform: 'linux', home });

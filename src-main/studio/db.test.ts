@@ -2,7 +2,7 @@
 // transaction, stores its schema version, and refuses a file from a newer app; an explicit native
 // addon (the desktop app's, built for Electron) loads, and a bad one fails saying how to build it.
 
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseVersionError, NativeBindingError, openDatabase, schemaVersion } from './db';
@@ -10,17 +10,17 @@ import type { Db } from './db';
 import { MIGRATIONS } from './migrations';
 import { defaultSettings, Store } from './store';
 import { Studio } from './studio';
-import { tempDir, WORKER_SCRIPT } from './test-support/fixtures';
+import { useTempDir } from '../../src-worker/test-support/temp-dir';
+import { WORKER_SCRIPT } from './test-support/fixtures';
 
 /** The addon `npm install` built for Node: loadable here, as Electron's is in the desktop app. */
 const NODE_ADDON = resolve('node_modules/better-sqlite3/build/Release/better_sqlite3.node');
 
-const dirs: { remove: () => void }[] = [];
+const dir = useTempDir('crystalline-db-');
 const dbs: Db[] = [];
+/** A database path in a folder of its own (a test may want several). */
 function freshPath(): string {
-  const dir = tempDir('db');
-  dirs.push(dir);
-  return join(dir.path, 'studio.db');
+  return join(mkdtempSync(join(dir.path, 'db-')), 'studio.db');
 }
 function track(db: Db): Db {
   dbs.push(db);
@@ -29,7 +29,6 @@ function track(db: Db): Db {
 
 afterEach(() => {
   for (const db of dbs.splice(0)) if (db.open) db.close();
-  for (const d of dirs.splice(0)) d.remove();
 });
 
 describe('openDatabase', () => {

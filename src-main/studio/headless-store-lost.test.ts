@@ -12,24 +12,24 @@ import { prepareRun } from '../../src-worker/train/setup';
 import type { RunSpec } from '../../src-worker/train/setup';
 import { listRecordedRuns, recordHeadlessRun } from './headless';
 import { fillDisk, mountTmpfs, tmpfsProblem, unmountTmpfs } from './test-support/tmpfs';
-import { microConfig, tempDir, writeCorpus } from './test-support/fixtures';
+import { useTempDir } from '../../src-worker/test-support/temp-dir';
+import { microConfig, writeCorpus } from './test-support/fixtures';
 
 const problem = tmpfsProblem();
 const title =
   problem === null ? 'a terminal run on a full disk' : `a terminal run on a full disk (skipped: ${problem})`;
 
 describe.skipIf(problem !== null)(title, () => {
-  let dir: { path: string; remove: () => void };
+  // Registered first, so the folder is removed after the tmpfs is unmounted.
+  const dir = useTempDir('crystalline-store-lost-');
   let dataDir: string;
   beforeEach(() => {
-    dir = tempDir('store-lost');
     dataDir = join(dir.path, 'data');
     mkdirSync(dataDir);
     mountTmpfs(dataDir, '2m');
   });
   afterEach(() => {
     unmountTmpfs(dataDir);
-    dir.remove();
   });
 
   it('keeps training and checkpointing, names each checkpoint, and records its end once space is back', async () => {

@@ -3,7 +3,7 @@
 // resumable in the studio once it has ended.
 
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CheckpointInfo, MetricSeries, RunSummary } from '../api';
 import { runTraining } from '../../src-worker/train/loop';
 import { RunCheckpoints } from '../../src-worker/train/run-checkpoints';
@@ -11,14 +11,10 @@ import { prepareRun } from '../../src-worker/train/setup';
 import type { RunSpec } from '../../src-worker/train/setup';
 import { formatRunTable, listRecordedRuns, recordHeadlessRun } from './headless';
 import { Store } from './store';
-import { microConfig, openStudio, runReaches, tempDir, writeCorpus } from './test-support/fixtures';
+import { useTempDir } from '../../src-worker/test-support/temp-dir';
+import { microConfig, openStudio, runReaches, writeCorpus } from './test-support/fixtures';
 
-let dir: { path: string; remove: () => void };
-
-beforeEach(() => {
-  dir = tempDir('headless');
-});
-afterEach(() => dir.remove());
+const dir = useTempDir('crystalline-headless-');
 
 function spec(steps: number): RunSpec {
   const { model, train } = microConfig(1, steps);

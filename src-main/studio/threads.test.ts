@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { CheckpointInfo, RunConfig, RunDetail } from '../api';
 import { readCheckpoint } from '../../src-worker/checkpoint/read';
 import { storedRunOf } from '../../src-worker/train/checkpointing';
-import { importCorpus, microConfig, openStudio, runReaches, tempDir } from './test-support/fixtures';
+import { join } from 'node:path';
+import { importCorpus, microConfig, openStudio, runReaches } from './test-support/fixtures';
 import { useStudio } from './test-support/studio-harness';
 
 // A machine of 4 cores.
@@ -30,17 +31,17 @@ describe('training threads of a studio run', () => {
   });
 
   it('default to at most one per sequence of the batch', async () => {
-    const folder = tempDir('threads-many');
-    const many = await openStudio(folder.path, { cores: 100 });
+    // A second studio, in a folder of its own inside this test's, on a machine of 100 cores.
+    const folder = join(harness.dir, 'many');
+    const many = await openStudio(folder, { cores: 100 });
     try {
       await many.call('settings.update', { maxConcurrentRuns: 1, defaultBackend: 'wasm' });
-      const d = await importCorpus(many, folder.path);
+      const d = await importCorpus(many, folder);
       const defaults = (await many.call('runs.defaults', { datasetId: d.id, preset: 'tiny' })) as RunConfig;
       expect(defaults.threads).toBe(defaults.train.batchSize);
       expect(defaults.threads).toBeLessThan(100);
     } finally {
       await many.close();
-      folder.remove();
     }
   });
 

@@ -3,13 +3,14 @@
 // and a studio run stored the old way resumes and trains on.
 
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunConfig, RunDetail } from '../../api';
 import type { RunSpec } from '../../../src-worker/train/setup';
 import { openDatabase, schemaVersion } from '../db';
 import { specFor } from '../run-config';
 import { Store } from '../store';
-import { importCorpus, microConfig, openStudio, runReaches, tempDir } from '../test-support/fixtures';
+import { useTempDir } from '../../../src-worker/test-support/temp-dir';
+import { importCorpus, microConfig, openStudio, runReaches } from '../test-support/fixtures';
 import { MIGRATIONS } from './index';
 
 const settings = {
@@ -19,12 +20,7 @@ const settings = {
   pythonPath: 'python3',
 };
 
-let dir: { path: string; remove: () => void };
-
-beforeEach(() => {
-  dir = tempDir('spec-derived');
-});
-afterEach(() => dir.remove());
+const dir = useTempDir('crystalline-spec-derived-');
 
 /** The spec column of a run as stored. */
 function storedSpecColumn(path: string, runId: number): string | null {
