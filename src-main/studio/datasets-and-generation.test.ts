@@ -167,26 +167,15 @@ describe('generation', () => {
     const run = (await studio.call('runs.create', { config: microConfig(d.id, 1_000_000) })) as RunDetail;
     await studio.call('runs.start', { id: run.id });
     await progressReaches(studio, run.id, 5);
-    const fromRun = { runId: run.id, temperature: 1, seed: 2 };
+    // Both sample the run's live weights at temperature 1 with seed 2; what differs is on each call.
+    type Sampling = { prompt: string; maxTokens: number; topK: number; topP: number };
+    const fromRun = (generationId: string, sampling: Sampling): Promise<unknown> =>
+      studio.call('generation.start', { runId: run.id, temperature: 1, seed: 2, generationId, ...sampling });
     const live = collect('live');
-    await studio.call('generation.start', {
-      ...fromRun,
-      prompt: 'a',
-      maxTokens: 15,
-      topK: 5,
-      topP: 0.9,
-      generationId: 'live',
-    });
+    await fromRun('live', { prompt: 'a', maxTokens: 15, topK: 5, topP: 0.9 });
     expect((await live).last).toMatchObject({ done: true, tokens: 15, error: null });
     const bad = collect('bad');
-    await studio.call('generation.start', {
-      ...fromRun,
-      prompt: '☃',
-      maxTokens: 5,
-      topK: 0,
-      topP: 1,
-      generationId: 'bad',
-    });
+    await fromRun('bad', { prompt: '☃', maxTokens: 5, topK: 0, topP: 1 });
     expect((await bad).last.error).toMatch(/not in this character tokenizer's vocabulary/);
     await studio.call('runs.stop', { id: run.id });
   });
