@@ -3,6 +3,9 @@
 
 import type { RunConfig, RunStatus, Settings, TokenizerSpecInput } from './schemas';
 import type { StepTimeEstimate } from './step-time';
+import type { MemorySnapshot } from '../../src-worker/metrics/memory';
+import type { WrittenCheckpoint } from '../../src-worker/protocol';
+import type { EvalScores } from '../../src-worker/train/events';
 
 export interface DatasetInfo {
   id: number;
@@ -70,15 +73,10 @@ export interface RunDetail extends RunSummary {
   progress: ProgressInfo | null;
 }
 
-export interface CheckpointInfo {
+/** A checkpoint file as its worker wrote it, and its record. */
+export interface CheckpointInfo extends WrittenCheckpoint {
   id: number;
   runId: number;
-  path: string;
-  step: number;
-  bytes: number;
-  sha256: string;
-  valLoss: number | null;
-  finite: boolean;
   best: boolean;
   pinned: boolean; // kept whatever the retention policy says (pins.json beside the checkpoints)
   trigger: string; // periodic, best, pause, stop, final, manual, found (registered from the folder)
@@ -161,27 +159,13 @@ export interface ProgressInfo {
   lossEma: number | null;
   gradNorm: number | null;
   clipped: boolean;
-  memory: {
-    rss: number;
-    heapUsed: number;
-    heapTotal: number;
-    external: number;
-    arrayBuffers: number;
-    engineBuffers: number;
-  };
+  memory: MemorySnapshot;
 }
 
-export interface EvalInfo {
+export interface EvalInfo extends EvalScores {
   step: number;
   valLoss: number | null;
   perplexity: number | null;
-  accuracy: number;
-  top5: number;
-  f1Macro: number;
-  f1Micro: number;
-  f1Weighted: number;
-  precisionMacro: number;
-  recallMacro: number;
   best: boolean;
   confusion: { tokens: number[]; counts: number[]; size: number };
 }

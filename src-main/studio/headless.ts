@@ -15,7 +15,6 @@ import type { DoneEvent, TrainingEvent } from '../../src-worker/train/events';
 import type { RunSpec } from '../../src-worker/train/setup';
 import { checkpointDirOf, dataDirLayout, defaultDataDir, ensureDataDir } from './data-dir';
 import { cutHistory } from './history';
-import { currentProcess } from './process-identity';
 import { orphanedRuns, releaseOrphans } from './run-liveness';
 import { RunRecorder } from './run-recorder';
 import { defaultSettings, runSummary, Store } from './store';
@@ -96,24 +95,11 @@ export function recordHeadlessRun(options: HeadlessRunOptions): HeadlessRecorder
     });
   }
   const recorder = new RunRecorder(store, runId);
-  store.transaction(() => {
-    store.runs.setStatus(runId, {
-      status: 'running',
-      message: null,
-      stopReason: null,
-      errorStack: null,
-      owner: currentProcess(),
-      started: known === null,
-    });
-    recorder.lifecycle({
-      step: known?.step ?? 0,
-      level: 'info',
-      code: known === null ? 'started' : 'resumed',
-      message:
-        known === null
-          ? 'Training started from a terminal.'
-          : `Resumed from a terminal at step ${known.step}.`,
-    });
+  recorder.recordStart(known === null, {
+    step: known?.step ?? 0,
+    code: known === null ? 'started' : 'resumed',
+    message:
+      known === null ? 'Training started from a terminal.' : `Resumed from a terminal at step ${known.step}.`,
   });
   const checkpointDir = checkpointDirOf((store.runs.get(runId) as { dir: string }).dir);
   mkdirSync(checkpointDir, { recursive: true });

@@ -21,6 +21,7 @@ import type { DatabaseDamage } from './store/integrity';
 import { recoverDatabase, RecoveryError } from './store/recovery';
 import { Studio } from './studio';
 import type { StudioOptions } from './studio';
+import { Subscribers } from './subscribers';
 
 export class RecoverableStudio {
   readonly layout: DataDirLayout;
@@ -29,7 +30,7 @@ export class RecoverableStudio {
   /** Set while a damaged studio is being closed; recovery waits for it. */
   private abandoning: Promise<void> = Promise.resolve();
   private unsubscribe: () => void = () => undefined;
-  private readonly listeners = new Set<(event: StudioEvent) => void>();
+  private readonly subscribers = new Subscribers<StudioEvent>();
   private closed = false;
 
   private constructor(private readonly options: Omit<StudioOptions, 'onStorageFault'>) {
@@ -74,8 +75,7 @@ export class RecoverableStudio {
   }
 
   subscribe(listener: (event: StudioEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.subscribers.add(listener);
   }
 
   async close(): Promise<void> {
@@ -85,15 +85,13 @@ export class RecoverableStudio {
     await this.abandoning;
     await this.studio?.close();
     this.studio = null;
-    this.listeners.clear();
+    this.subscribers.clear();
   }
 
   private async attach(): Promise<void> {
     const studio = await Studio.open({ ...this.options, onStorageFault: (err) => this.fault(err) });
     this.studio = studio;
-    this.unsubscribe = studio.subscribe((event) => {
-      for (const listener of this.listeners) listener(event);
-    });
+    this.unsubscribe = studio.subscribe((event) => this.subscribers.emit(event));
   }
 
   /**

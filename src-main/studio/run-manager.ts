@@ -15,7 +15,7 @@ import type { RunSpec } from '../../src-worker/train/setup';
 import { DEFAULT_RETENTION } from '../../src-worker/train/retention';
 import { requireRun } from './lookups';
 import { checkpointDirOf } from './data-dir';
-import { currentProcess, ownerAlive } from './process-identity';
+import { ownerAlive } from './process-identity';
 import { releaseOrphans } from './run-liveness';
 import { emptyUpdate } from './monitoring';
 import { outcomeOf, RunRecorder } from './run-recorder';
@@ -308,25 +308,14 @@ export class RunManager {
       pausedAtShutdown: false,
     };
     this.active.set(runId, active);
-    store.transaction(() => {
-      store.runs.setStatus(runId, {
-        status: 'running',
-        message: null,
-        stopReason: null,
-        errorStack: null,
-        owner: currentProcess(),
-        started: run.startedAt === null,
-      });
-      recorder.lifecycle({
-        step: run.step,
-        level: 'info',
-        code: command.resumeFrom === null ? 'started' : 'resumed',
-        message:
-          (command.resumeFrom === null
-            ? 'Training started.'
-            : `Training resumed from the checkpoint of step ${run.step}.`) +
-          (pytorch ? ' Starting the PyTorch engine… (importing torch takes a few seconds)' : ''),
-      });
+    recorder.recordStart(run.startedAt === null, {
+      step: run.step,
+      code: command.resumeFrom === null ? 'started' : 'resumed',
+      message:
+        (command.resumeFrom === null
+          ? 'Training started.'
+          : `Training resumed from the checkpoint of step ${run.step}.`) +
+        (pytorch ? ' Starting the PyTorch engine… (importing torch takes a few seconds)' : ''),
     });
     client.send(command);
     this.changed(runId);

@@ -15,6 +15,7 @@ import {
   histogramInfos,
   progressInfo,
 } from './monitoring';
+import { currentProcess } from './process-identity';
 import type { Store } from './store';
 import type { NewPoint } from './store/metrics';
 import type { NewEvent } from './store/events';
@@ -129,6 +130,27 @@ export class RunRecorder {
 
   lifecycle(event: Omit<NewEvent, 'kind'>): void {
     this.store.events.insert(this.runId, { ...event, kind: 'lifecycle' });
+  }
+
+  /**
+   * This process trains the run now: the run is running, owned by this process (`firstStart` sets
+   * its start time), and its lifecycle says it started or resumed.
+   */
+  recordStart(
+    firstStart: boolean,
+    event: { step: number; code: 'started' | 'resumed'; message: string },
+  ): void {
+    this.store.transaction(() => {
+      this.store.runs.setStatus(this.runId, {
+        status: 'running',
+        message: null,
+        stopReason: null,
+        errorStack: null,
+        owner: currentProcess(),
+        started: firstStart,
+      });
+      this.lifecycle({ ...event, level: 'info' });
+    });
   }
 
   /**

@@ -24,6 +24,7 @@ import { settingsHandlers } from './services/settings';
 import { storeHealthHandlers } from './services/store-health';
 import { defaultSettings, Store } from './store';
 import { isStorageFault } from './store/integrity';
+import { Subscribers } from './subscribers';
 
 export interface StudioOptions {
   dataDir: string;
@@ -55,7 +56,7 @@ export class Studio {
   private readonly manager: RunManager;
   private readonly workers: OneShotWorkers;
   private external: ExternalRuns | null = null;
-  private readonly listeners = new Set<(event: StudioEvent) => void>();
+  private readonly subscribers = new Subscribers<StudioEvent>();
   private closed = false;
 
   private constructor(
@@ -77,7 +78,7 @@ export class Studio {
       heartbeatTimeoutMs: () =>
         options.heartbeatTimeoutMs ?? store.settings.get().heartbeatTimeoutSeconds * 1000,
       maxConcurrent: () => store.settings.get().maxConcurrentRuns,
-      emit: (event) => this.emit(event),
+      emit: (event) => this.subscribers.emit(event),
       onGeneration: (client, event) => generations.route(client, event),
       onStorageFault: (err) => options.onStorageFault?.(err),
       python: () => store.settings.get().pythonPath,
@@ -91,7 +92,7 @@ export class Studio {
       workers: this.workers,
       cores: options.cores ?? availableParallelism(),
       freeMemory: options.freeMemory ?? freemem,
-      emit: (event) => this.emit(event),
+      emit: (event) => this.subscribers.emit(event),
     };
     const generations = new Generations(ctx);
     this.errorLog = ErrorLog.of(layout.root);
@@ -123,7 +124,7 @@ export class Studio {
       studio.external = new ExternalRuns({
         store,
         trains: (runId) => studio.manager.trains(runId),
-        emit: (event) => studio.emit(event),
+        emit: (event) => studio.subscribers.emit(event),
         intervalMs: options.externalPollMs ?? 250,
         livenessMs: 1000,
       });
@@ -142,8 +143,7 @@ export class Studio {
 
   /** Receives every event; returns the function that unsubscribes. */
   subscribe(listener: (event: StudioEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.subscribers.add(listener);
   }
 
   /** Stops every run with a checkpoint, ends the other workers and closes the database. */
@@ -154,7 +154,7 @@ export class Studio {
     await this.manager.close();
     await this.workers.terminateAll();
     this.store.close();
-    this.listeners.clear();
+    this.subscribers.clear();
   }
 
   /**
@@ -167,16 +167,6 @@ export class Studio {
     await this.manager.detach();
     await this.workers.terminateAll();
     this.store.close();
-    this.listeners.clear();
-  }
-
-  private emit(event: StudioEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A subscriber's failure is its own; the service and the other subscribers go on.
-      }
-    }
+    this.subscribers.clear();
   }
 }

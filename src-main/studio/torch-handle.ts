@@ -6,53 +6,39 @@
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { serializeError } from '../../src-worker/protocol';
-import type { TrainCommand, WorkerEvent } from '../../src-worker/protocol';
+import type { TrainCommand } from '../../src-worker/protocol';
 import { tokenizerFromJSON } from '../../src-worker/data/tokenizer-json';
 import { defaultProcesses, resolveDevice } from '../../src-worker/torch-launch/device';
 import { checkTorchEnvironment } from '../../src-worker/torch-launch/environment';
 import { prepareTorchJob } from '../../src-worker/torch-launch/job';
 import { TorchRanks } from '../../src-worker/torch-launch/ranks';
-import type { EngineCommand } from '../../src-worker/torch-launch/ranks';
-import type { EngineHandle } from './engine-handle';
-import { EventWaiters } from './event-waiters';
+import type { EngineCommand, TorchRanksOptions } from '../../src-worker/torch-launch/ranks';
+import { EngineHandleBase } from './engine-handle';
+import type { EngineHandlers } from './engine-handle';
 import type { CommandInput, WorkerExit } from './worker-client';
-import { WorkerGoneError } from './worker-client';
 
-export interface TorchHandleOptions {
-  python: string;
-  program: string;
+/** The ranks' interpreter and program, as TorchRanks takes them, and what the handle sets itself. */
+export interface TorchHandleOptions extends EngineHandlers, Pick<TorchRanksOptions, 'python' | 'program'> {
   flushMs: number;
   heartbeatMs: number;
   /** This machine's cores, shared among the ranks (OMP_NUM_THREADS). */
   cores: number;
   /** After a stop, how long the ranks get for their final checkpoint before SIGTERM. */
   stopGraceMs: number;
-  onEvent: (event: WorkerEvent) => void;
-  onExit: (exit: WorkerExit) => void;
 }
 
 type Forwarded = Exclude<EngineCommand['type'], 'checkpoint'>;
 
-export class TorchHandle implements EngineHandle {
-  readonly exited: Promise<WorkerExit>;
+export class TorchHandle extends EngineHandleBase {
   private ranks: TorchRanks | null = null;
   /** Commands that came while the job was being written, sent once the ranks are up. */
   private pending: { type: Forwarded; requestId: number }[] = [];
   private nextRequestId = 1;
-  private readonly waiters = new EventWaiters();
-  private exitInfo: WorkerExit | null = null;
   private aborted = false;
-  private resolveExit!: (exit: WorkerExit) => void;
   private workDir: string | null = null;
 
   constructor(private readonly o: TorchHandleOptions) {
-    this.exited = new Promise((resolve) => {
-      this.resolveExit = resolve;
-    });
-  }
-
-  get alive(): boolean {
-    return this.exitInfo === null;
+    super('The PyTorch engine', o);
   }
 
   get lastMessageAt(): number {
@@ -75,7 +61,7 @@ export class TorchHandle implements EngineHandle {
       case 'generate':
         // Answered like a failed request, so the caller's generation ends with this message.
         queueMicrotask(() =>
-          this.emit({
+          this.deliver({
             type: 'error',
             requestId,
             fatal: false,
@@ -93,22 +79,6 @@ export class TorchHandle implements EngineHandle {
         throw new Error('A PyTorch run handle does not import datasets.');
     }
     return requestId;
-  }
-
-  waitFor(
-    match: (event: WorkerEvent) => boolean,
-    timeoutMs: number | null,
-    what: string,
-  ): Promise<WorkerEvent> {
-    if (this.exitInfo !== null) return Promise.reject(new WorkerGoneError('The PyTorch engine has exited.'));
-    return this.waiters.wait(
-      match,
-      timeoutMs,
-      () =>
-        new WorkerGoneError(
-          `The PyTorch engine did not ${what} within ${Math.round((timeoutMs ?? 0) / 1000)} s.`,
-        ),
-    );
   }
 
   async terminate(): Promise<void> {
@@ -151,7 +121,7 @@ export class TorchHandle implements EngineHandle {
         nodeRank: 0,
         master: null,
         threadsPerRank: Math.max(1, Math.floor(this.o.cores / processes)),
-        onEvent: (event) => this.emit(event),
+        onEvent: (event) => this.deliver(event),
         onExit: () => undefined,
       });
       for (const c of this.pending.splice(0)) this.forward(c);
@@ -170,7 +140,7 @@ export class TorchHandle implements EngineHandle {
       });
     } catch (err) {
       // Nothing trains yet: the run fails with why (no torch, a split too small, …).
-      this.emit({ type: 'error', requestId: command.requestId, fatal: true, error: serializeError(err) });
+      this.deliver({ type: 'error', requestId: command.requestId, fatal: true, error: serializeError(err) });
       this.finish({ code: 1, error: null });
     }
   }
@@ -182,17 +152,9 @@ export class TorchHandle implements EngineHandle {
     else ranks.send({ type: c.type }, c.requestId);
   }
 
-  private emit(event: WorkerEvent): void {
-    this.o.onEvent(event);
-    this.waiters.deliver(event);
-  }
-
   private finish(exit: WorkerExit): void {
-    if (this.exitInfo !== null) return;
-    this.exitInfo = exit;
+    if (!this.alive) return;
     if (this.workDir !== null) void rm(this.workDir, { recursive: true, force: true });
-    this.o.onExit(exit);
-    this.waiters.rejectAll(new WorkerGoneError('The PyTorch engine has exited.'));
-    this.resolveExit(exit);
+    this.ended(exit, 'The PyTorch engine has exited.');
   }
 }

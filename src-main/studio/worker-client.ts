@@ -5,7 +5,8 @@
 import { Worker } from 'node:worker_threads';
 import { PROTOCOL_VERSION, serializeError } from '../../src-worker/protocol';
 import type { SerializedError, WorkerBootData, WorkerCommand, WorkerEvent } from '../../src-worker/protocol';
-import { EventWaiters } from './event-waiters';
+import { EngineHandleBase } from './engine-handle';
+import type { EngineHandlers } from './engine-handle';
 
 type WithoutRequestId<T> = T extends unknown ? Omit<T, 'requestId'> : never;
 export type CommandInput = WithoutRequestId<WorkerCommand>;
@@ -16,31 +17,21 @@ export interface WorkerExit {
   error: SerializedError | null;
 }
 
-export interface WorkerClientOptions {
+export interface WorkerClientOptions extends EngineHandlers {
   script: string;
   flushMs: number;
   heartbeatMs: number;
-  onEvent: (event: WorkerEvent) => void;
-  onExit: (exit: WorkerExit) => void;
 }
 
-/** The worker ended before the event a caller waited for. */
-export class WorkerGoneError extends Error {
-  override name = 'WorkerGoneError';
-}
-
-export class WorkerClient {
+export class WorkerClient extends EngineHandleBase {
   /** When the worker last said anything (a heartbeat, events, an acknowledgement). */
   lastMessageAt = Date.now();
-  /** Resolves once the worker has exited and its owner has seen the exit. */
-  readonly exited: Promise<WorkerExit>;
   private readonly worker: Worker;
   private nextRequestId = 1;
-  private readonly waiters = new EventWaiters();
   private uncaught: SerializedError | null = null;
-  private exitInfo: WorkerExit | null = null;
 
-  constructor(private readonly options: WorkerClientOptions) {
+  constructor(options: WorkerClientOptions) {
+    super('The worker', options);
     const boot: WorkerBootData = {
       protocolVersion: PROTOCOL_VERSION,
       flushMs: options.flushMs,
@@ -54,19 +45,10 @@ export class WorkerClient {
     this.worker.on('messageerror', (err) => {
       this.uncaught = serializeError(err);
     });
-    this.exited = new Promise((resolve) => {
-      this.worker.on('exit', (code) => {
-        const exit: WorkerExit = { code, error: this.uncaught };
-        this.exitInfo = exit;
-        this.options.onExit(exit);
-        this.waiters.rejectAll(new WorkerGoneError(describeExit(exit)));
-        resolve(exit);
-      });
+    this.worker.on('exit', (code) => {
+      const exit: WorkerExit = { code, error: this.uncaught };
+      this.ended(exit, describeExit(exit));
     });
-  }
-
-  get alive(): boolean {
-    return this.exitInfo === null;
   }
 
   /** Posts a command (messages sent before the worker is up wait in its queue); returns its id. */
@@ -76,21 +58,6 @@ export class WorkerClient {
     return requestId;
   }
 
-  /** Resolves with the first event that matches, after the owner has handled it; null: no time limit. */
-  waitFor(
-    match: (event: WorkerEvent) => boolean,
-    timeoutMs: number | null,
-    what: string,
-  ): Promise<WorkerEvent> {
-    if (this.exitInfo !== null) return Promise.reject(new WorkerGoneError(describeExit(this.exitInfo)));
-    return this.waiters.wait(
-      match,
-      timeoutMs,
-      () =>
-        new WorkerGoneError(`The worker did not ${what} within ${Math.round((timeoutMs ?? 0) / 1000)} s.`),
-    );
-  }
-
   /** Ends the worker at once (whatever it is doing). */
   async terminate(): Promise<void> {
     await this.worker.terminate();
@@ -98,8 +65,7 @@ export class WorkerClient {
 
   private receive(event: WorkerEvent): void {
     this.lastMessageAt = Date.now();
-    this.options.onEvent(event);
-    this.waiters.deliver(event);
+    this.deliver(event);
   }
 }
 

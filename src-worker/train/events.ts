@@ -23,11 +23,8 @@ export interface ProgressEvent {
   memory: MemorySnapshot;
 }
 
-/** What one evaluation on the validation batches measured. */
-export interface EvalMetrics {
-  step: number;
-  valLoss: number;
-  perplexity: number; // Infinity when exp overflows (a diverged model)
+/** How well an evaluation predicted the next token, each score a fraction in [0, 1]. */
+export interface EvalScores {
   accuracy: number; // top-1 next-token accuracy
   top5: number;
   f1Macro: number;
@@ -35,6 +32,13 @@ export interface EvalMetrics {
   f1Weighted: number;
   precisionMacro: number;
   recallMacro: number;
+}
+
+/** What one evaluation on the validation batches measured. */
+export interface EvalMetrics extends EvalScores {
+  step: number;
+  valLoss: number;
+  perplexity: number; // Infinity when exp overflows (a diverged model)
   confusion: ConfusionMatrix;
 }
 

@@ -5,6 +5,8 @@
 
 import type { EventInfo } from '../../api';
 import type { Db } from '../db';
+import { eventInfo } from './events';
+import type { EventRow } from './events';
 
 /** What a run's row says, enough to tell whether it changed and who holds it. */
 export interface RunStamp {
@@ -24,18 +26,6 @@ export interface StoredPoint {
   key: string;
   step: number;
   value: number | null;
-}
-
-interface EventRow {
-  id: number;
-  run_id: number;
-  step: number;
-  kind: EventInfo['kind'];
-  level: EventInfo['level'];
-  code: string;
-  message: string;
-  data: string | null;
-  created_at: string;
 }
 
 export class ChangesRepo {
@@ -83,17 +73,7 @@ export class ChangesRepo {
   }
 
   eventsAfter(id: number): EventInfo[] {
-    return this.eventsStmt.all(id).map((row) => ({
-      id: row.id,
-      runId: row.run_id,
-      step: row.step,
-      kind: row.kind,
-      level: row.level,
-      code: row.code,
-      message: row.message,
-      data: row.data === null ? null : (JSON.parse(row.data) as unknown),
-      createdAt: row.created_at,
-    }));
+    return this.eventsStmt.all(id).map(eventInfo);
   }
 
   checkpointsAfter(id: number): { id: number; runId: number }[] {

@@ -2,18 +2,14 @@
 // retention policy and the UI need (step, size, checksum, validation loss, best flag).
 
 import type { CheckpointInfo } from '../../api';
+import type { WrittenCheckpoint } from '../../../src-worker/protocol';
 import { bestCheckpoint } from '../../../src-worker/train/retention';
 import type { Db } from '../db';
 import { bit, finiteOrNull, nowIso } from './sql-values';
 
-export interface NewCheckpoint {
+/** A checkpoint file to record (as its worker wrote it, or as recovery found it), its run and why. */
+export interface NewCheckpoint extends WrittenCheckpoint {
   runId: number;
-  path: string;
-  step: number;
-  sha256: string;
-  bytes: number;
-  valLoss: number | null;
-  finite: boolean;
   trigger: string;
 }
 

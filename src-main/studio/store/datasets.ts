@@ -15,20 +15,8 @@ export interface DatasetRecord extends DatasetInfo {
   topTokens: TopToken[];
 }
 
-export interface NewDataset {
-  name: string;
-  sourcePath: string;
-  dir: string;
-  files: number;
-  bytes: number;
-  characters: number;
-  lines: number;
-  sha256: string;
-  tokenizer: TokenizerSpecInput;
-  vocabSize: number;
-  tokens: number;
-  topTokens: TopToken[];
-}
+/** A dataset to record: all but what the database fills in (its id, time and run count). */
+export type NewDataset = Omit<DatasetRecord, 'id' | 'createdAt' | 'runs'>;
 
 interface DatasetRow {
   id: number;

@@ -14,7 +14,8 @@ export interface NewEvent {
   data?: unknown;
 }
 
-interface EventRow {
+/** An events row as SQLite returns it (ChangesRepo reads the same rows). */
+export interface EventRow {
   id: number;
   run_id: number;
   step: number;
@@ -67,17 +68,7 @@ export class EventsRepo {
   list(runId: number, kinds: readonly EventInfo['kind'][] | undefined, limit: number): EventInfo[] {
     return this.listStmt
       .all({ runId, kinds: kinds === undefined ? null : JSON.stringify(kinds), limit })
-      .map((row) => ({
-        id: row.id,
-        runId: row.run_id,
-        step: row.step,
-        kind: row.kind,
-        level: row.level,
-        code: row.code,
-        message: row.message,
-        data: row.data === null ? null : (JSON.parse(row.data) as unknown),
-        createdAt: row.created_at,
-      }));
+      .map(eventInfo);
   }
 
   cutAfter(runId: number, step: number): void {
@@ -87,4 +78,18 @@ export class EventsRepo {
   copyUpTo(fromRunId: number, toRunId: number, step: number): void {
     this.copyStmt.run(toRunId, fromRunId, step);
   }
+}
+
+export function eventInfo(row: EventRow): EventInfo {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    step: row.step,
+    kind: row.kind,
+    level: row.level,
+    code: row.code,
+    message: row.message,
+    data: row.data === null ? null : (JSON.parse(row.data) as unknown),
+    createdAt: row.created_at,
+  };
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpointHeader, verifyCheckpoint } from '../../../src-worker/checkpoint/read';
+import type { WrittenCheckpoint } from '../../../src-worker/protocol';
 import type { RunSpec } from '../../../src-worker/train/setup';
 import { checkpointDirOf } from '../data-dir';
 import type { DataDirLayout } from '../data-dir';
@@ -116,13 +117,8 @@ function digest(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-interface FolderCheckpoint {
-  path: string;
-  step: number;
-  sha256: string;
-  bytes: number;
-  valLoss: number | null;
-  finite: boolean;
+/** A checkpoint file in a run folder that verifies, with the run spec its header holds. */
+interface FolderCheckpoint extends WrittenCheckpoint {
   spec: RunSpec | null;
 }
 
