@@ -1,4 +1,4 @@
-// The WebAssembly kernels' exports, one declaration of each kernel's parameters that both the
+// The WebAssembly kernels' exports, one table of each kernel's parameters that both the
 // WebAssembly module and the native addon (src-worker/native) implement, and their instantiation
 // on a heap's memory.
 import { wasm, type WasmGlobal, type WasmModule } from './wasm-api';
@@ -77,8 +77,9 @@ export type KernelExports = {
 };
 
 /**
- * An instance of the kernels on the heap's memory, its exports checked against KERNEL_PARAMETERS, with packing
- * scratch of its own allocated from the heap (once: instances sharing a memory never share it).
+ * An instance of the kernels on the heap's memory, its exports checked against KERNEL_PARAMETERS,
+ * with packing scratch of its own allocated from the heap (once: instances sharing a memory never
+ * share it).
  */
 export function instantiateKernels(module: WasmModule, heap: WasmHeap): KernelExports {
   const exports = new wasm.Instance(module, { env: { memory: heap.memory } }).exports;
