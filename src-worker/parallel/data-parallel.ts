@@ -13,7 +13,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { MessagePort } from 'node:worker_threads';
 import type { WasmBackend } from '../math/wasm/wasm-backend';
 import type { Gpt } from '../model/gpt';
-import type { GradientCompute } from '../train/gradients';
+import type { GradientCompute, ObserveProbs } from '../train/gradients';
 import type { Optimizer } from '../train/optimizer';
 import { Arg, Command, Sync } from './control';
 import type { ReplicaAllocated, ReplicaConnect, ReplicaInit, ReplicaMessage } from './control';
@@ -246,13 +246,7 @@ export class DataParallelGradients implements GradientCompute {
     return loss + this.replicaLosses(B);
   }
 
-  evaluate(
-    inputs: Int32Array,
-    targets: Int32Array,
-    B: number,
-    T: number,
-    observe: (probs: Float32Array, targets: Int32Array, n: number) => void,
-  ): number {
+  evaluate(inputs: Int32Array, targets: Int32Array, B: number, T: number, observe: ObserveProbs): number {
     this.stage(inputs, targets, B, T, Command.forward);
     const own = this.ownRows;
     let loss = 0;

@@ -5,6 +5,9 @@ import type { Backend } from '../math/backend';
 import type { Gpt } from '../model/gpt';
 import type { Optimizer } from './optimizer';
 
+/** Sees n positions' probabilities (n,V) with their targets (n): one part of an evaluated batch. */
+export type ObserveProbs = (probs: Float32Array, targets: Int32Array, n: number) => void;
+
 export interface GradientCompute {
   /** Threads that take part in a step (1: this one alone). */
   readonly workers: number;
@@ -19,15 +22,9 @@ export interface GradientCompute {
   accumulate(inputs: Int32Array, targets: Int32Array, B: number, T: number, lossWeight: number): number;
   /**
    * A forward pass without gradients (evaluation): returns the batch's mean loss and shows
-   * `observe` each part's probabilities with its targets (n positions each).
+   * `observe` each part's probabilities with its targets.
    */
-  evaluate(
-    inputs: Int32Array,
-    targets: Int32Array,
-    B: number,
-    T: number,
-    observe: (probs: Float32Array, targets: Int32Array, n: number) => void,
-  ): number;
+  evaluate(inputs: Int32Array, targets: Int32Array, B: number, T: number, observe: ObserveProbs): number;
   /** Makes `model.grads` hold the whole step's gradient; returns its squared L2 norm. */
   gather(): number;
   /** Multiplies the gradient by `factor` (the clip; 1 leaves it) and applies one optimizer update. */
@@ -57,13 +54,7 @@ export class LocalGradients implements GradientCompute {
     return loss;
   }
 
-  evaluate(
-    inputs: Int32Array,
-    targets: Int32Array,
-    B: number,
-    T: number,
-    observe: (probs: Float32Array, targets: Int32Array, n: number) => void,
-  ): number {
+  evaluate(inputs: Int32Array, targets: Int32Array, B: number, T: number, observe: ObserveProbs): number {
     const loss = this.model.forward(inputs, targets, B, T);
     observe(this.model.outputs(), targets, B * T);
     return loss;

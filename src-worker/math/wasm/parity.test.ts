@@ -49,8 +49,16 @@ function dirty(be: Backend, n: number): Float32Array {
   return be.allocF32(n).fill(NaN);
 }
 
+type Buffers = Record<string, Float32Array>;
+
+/** Each buffer of `got` against the reference's buffer of the same name, by expectCloseTo. */
+function expectClose(be: WasmBackend, got: Buffers, ref: Buffers, rtol: number): void {
+  for (const [name, buffer] of Object.entries(got))
+    expectCloseTo(`${be.kernelPath} ${name}`, buffer, ref[name], rtol);
+}
+
 /** Throws naming the worst element unless |got − ref| ≤ rtol·(|ref| + rms(ref)) everywhere. */
-function expectClose(what: string, got: Float32Array, ref: Float32Array, rtol: number): void {
+function expectCloseTo(what: string, got: Float32Array, ref: Float32Array, rtol: number): void {
   let sq = 0;
   for (const x of ref) sq += x * x;
   const rms = Math.sqrt(sq / Math.max(1, ref.length));
@@ -67,8 +75,14 @@ function expectClose(what: string, got: Float32Array, ref: Float32Array, rtol: n
   expect(worst, `${what}[${at}]: wasm ${got[at]} vs ts ${ref[at]} (rms ${rms})`).toBeLessThanOrEqual(1);
 }
 
+/** Each buffer of `got` equal bit for bit to the reference's buffer of the same name. */
+function expectBitwise(be: WasmBackend, got: Buffers, ref: Buffers): void {
+  for (const [name, buffer] of Object.entries(got))
+    expectBitwiseTo(`${be.kernelPath} ${name}`, buffer, ref[name]);
+}
+
 /** Bit-for-bit equality, by a plain loop (toEqual on 10⁵ elements takes seconds). */
-function expectBitwise(what: string, got: Float32Array, ref: Float32Array): void {
+function expectBitwiseTo(what: string, got: Float32Array, ref: Float32Array): void {
   const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
   const r = new Uint32Array(ref.buffer, ref.byteOffset, ref.length);
   let at = g.length === r.length ? -1 : 0;
@@ -114,7 +128,7 @@ describe('wasm backend against ts', () => {
       for (const be of BACKENDS) {
         const out = dirty(be, N * OC);
         be.matmulForward(out, load(be, inp), load(be, weight), withBias ? load(be, bias) : null, N, C, OC);
-        expectClose(`${be.kernelPath} out`, out, ref, 1e-5);
+        expectClose(be, { out }, { out: ref }, 1e-5);
       }
     });
 
@@ -132,9 +146,7 @@ describe('wasm backend against ts', () => {
         const dweight = load(be, prefill.dweight);
         const dbias = load(be, prefill.dbias);
         be.matmulBackward(dinp, dweight, dbias, load(be, dout), load(be, inp), load(be, weight), N, C, OC);
-        expectClose(`${be.kernelPath} dinp`, dinp, ref.dinp, 1e-5);
-        expectClose(`${be.kernelPath} dweight`, dweight, ref.dweight, 1e-5);
-        expectClose(`${be.kernelPath} dbias`, dbias, ref.dbias, 1e-5);
+        expectClose(be, { dinp, dweight, dbias }, ref, 1e-5);
       }
     });
   });
@@ -156,12 +168,11 @@ describe('wasm backend against ts', () => {
       const [x, w] = [load(be, inp), load(be, weight)];
       const out = dirty(be, N * OC);
       be.matmulTransposedForward(out, x, w, N, C, OC);
-      expectClose(`${be.kernelPath} out`, out, ref.out, 1e-5);
+      expectClose(be, { out }, ref, 1e-5);
       const dinp = load(be, prefill.dinp);
       const dweight = load(be, prefill.dweight);
       be.matmulTransposedBackward(dinp, dweight, load(be, dout), x, w, N, C, OC);
-      expectClose(`${be.kernelPath} dinp`, dinp, ref.dinp, 1e-5);
-      expectClose(`${be.kernelPath} dweight`, dweight, ref.dweight, 1e-5);
+      expectClose(be, { dinp, dweight }, ref, 1e-5);
     }
   });
 
@@ -194,15 +205,11 @@ describe('wasm backend against ts', () => {
       const x = load(be, inp);
       const [out, preatt, att] = [dirty(be, BTC), dirty(be, BNTT), dirty(be, BNTT)];
       be.attentionForward(out, preatt, att, x, B, T, C, NH);
-      expectClose(`${be.kernelPath} out`, out, ref.out, 1e-5);
-      expectClose(`${be.kernelPath} preatt`, preatt, ref.preatt, 1e-5);
-      expectClose(`${be.kernelPath} att`, att, ref.att, 1e-5);
+      expectClose(be, { out, preatt, att }, ref, 1e-5);
       // Backward from the reference's att, so that it is checked on its own.
       const [dinp, dpreatt, datt] = [load(be, dinpPrefill), be.allocF32(BNTT), be.allocF32(BNTT)];
       be.attentionBackward(dinp, dpreatt, datt, load(be, dout), x, load(be, ref.att), B, T, C, NH);
-      expectClose(`${be.kernelPath} dinp`, dinp, ref.dinp, 1e-5);
-      expectClose(`${be.kernelPath} dpreatt`, dpreatt, ref.dpreatt, 1e-5);
-      expectClose(`${be.kernelPath} datt`, datt, ref.datt, 1e-5);
+      expectClose(be, { dinp, dpreatt, datt }, ref, 1e-5);
     }
   });
 
@@ -245,9 +252,7 @@ describe('wasm backend against ts', () => {
       const [x, w] = [load(be, inp), load(be, weight)];
       const [out, mean, rstd] = [dirty(be, N * C), dirty(be, N), dirty(be, N)];
       be.layernormForward(out, mean, rstd, x, w, load(be, bias), N, C);
-      expectClose(`${be.kernelPath} out`, out, ref.out, 1e-5);
-      expectClose(`${be.kernelPath} mean`, mean, ref.mean, 1e-5);
-      expectClose(`${be.kernelPath} rstd`, rstd, ref.rstd, 1e-5);
+      expectClose(be, { out, mean, rstd }, ref, 1e-5);
       const [dinp, dweight, dbias] = [
         load(be, prefill.dinp),
         load(be, prefill.dweight),
@@ -265,9 +270,7 @@ describe('wasm backend against ts', () => {
         N,
         C,
       );
-      expectClose(`${be.kernelPath} dinp`, dinp, ref.dinp, 1e-5);
-      expectClose(`${be.kernelPath} dweight`, dweight, ref.dweight, 1e-5);
-      expectClose(`${be.kernelPath} dbias`, dbias, ref.dbias, 1e-5);
+      expectClose(be, { dinp, dweight, dbias }, ref, 1e-5);
     }
   });
 
@@ -283,10 +286,10 @@ describe('wasm backend against ts', () => {
       const x = load(be, inp);
       const out = dirty(be, n);
       be.geluForward(out, x, n);
-      expectClose(`${be.kernelPath} out`, out, ref.out, 1e-5);
+      expectClose(be, { out }, ref, 1e-5);
       const dinp = load(be, dinpPrefill);
       be.geluBackward(dinp, x, load(be, dout), n);
-      expectClose(`${be.kernelPath} dinp`, dinp, ref.dinp, 1e-5);
+      expectClose(be, { dinp }, ref, 1e-5);
     }
   });
 
@@ -310,11 +313,10 @@ describe('wasm backend against ts', () => {
     for (const be of BACKENDS) {
       const [losses, probs, t] = [dirty(be, N), load(be, logits), load(be, targets)];
       be.crossEntropyForward(losses, probs, t, N, V);
-      expectClose(`${be.kernelPath} losses`, losses, ref.losses, 1e-5);
-      expectClose(`${be.kernelPath} probs`, probs, ref.probs, 1e-5);
+      expectClose(be, { losses, probs }, ref, 1e-5);
       const dlogits = dirty(be, N * V);
       be.crossEntropyBackward(dlogits, probs, t, 1 / N, N, V);
-      expectClose(`${be.kernelPath} dlogits`, dlogits, ref.dlogits, 1e-5);
+      expectClose(be, { dlogits }, ref, 1e-5);
     }
   });
 
@@ -339,9 +341,7 @@ describe('wasm backend against ts', () => {
     for (const be of BACKENDS) {
       const [params, m, v] = [load(be, state.params), load(be, state.m), load(be, state.v)];
       be.adamwUpdate(params, load(be, state.grads), m, v, n, 3e-4, 0.9, 0.95, 1e-8, 0.1, t);
-      expectClose(`${be.kernelPath} params`, params, ref.params, 1e-6);
-      expectClose(`${be.kernelPath} m`, m, ref.m, 1e-6);
-      expectClose(`${be.kernelPath} v`, v, ref.v, 1e-6);
+      expectClose(be, { params, m, v }, ref, 1e-6);
     }
   });
 
@@ -358,8 +358,7 @@ describe('wasm backend against ts', () => {
     for (const be of BACKENDS) {
       const [params, momentum] = [load(be, state.params), load(be, state.momentum)];
       be.sgdMomentumUpdate(params, load(be, state.grads), momentum, n, 0.01, 0.9, 1e-4);
-      expectClose(`${be.kernelPath} params`, params, ref.params, 1e-6);
-      expectClose(`${be.kernelPath} momentum`, momentum, ref.momentum, 1e-6);
+      expectClose(be, { params, momentum }, ref, 1e-6);
     }
   });
 
@@ -373,7 +372,7 @@ describe('wasm backend against ts', () => {
       const x = load(be, values);
       expect(Math.abs(be.sumSquares(x, n) - refSum), be.kernelPath).toBeLessThanOrEqual(1e-12 * refSum);
       be.scale(x, 0.37, n);
-      expectClose(`${be.kernelPath} scaled`, x, refScaled, 1e-6);
+      expectClose(be, { scaled: x }, { scaled: refScaled }, 1e-6);
     }
   });
 
@@ -387,10 +386,9 @@ describe('wasm backend against ts', () => {
     for (const be of BACKENDS) {
       const [da, db, out] = [load(be, a), load(be, b), dirty(be, n)];
       be.residualForward(out, da, db, n);
-      expectBitwise(`${be.kernelPath} out`, out, ref.out);
+      expectBitwise(be, { out }, ref);
       be.residualBackward(da, db, load(be, dout), n);
-      expectBitwise(`${be.kernelPath} da`, da, ref.da);
-      expectBitwise(`${be.kernelPath} db`, db, ref.db);
+      expectBitwise(be, { da, db }, ref);
     }
   });
 
@@ -407,11 +405,10 @@ describe('wasm backend against ts', () => {
     for (const be of BACKENDS) {
       const [ids, out] = [load(be, tokens), dirty(be, B * T * C)];
       be.encoderForward(out, ids, load(be, wte), load(be, wpe), B, T, C);
-      expectBitwise(`${be.kernelPath} out`, out, ref.out);
+      expectBitwise(be, { out }, ref);
       const [dwte, dwpe] = [load(be, wte), load(be, wpe)];
       be.encoderBackward(dwte, dwpe, load(be, dout), ids, B, T, C);
-      expectBitwise(`${be.kernelPath} dwte`, dwte, ref.dwte);
-      expectBitwise(`${be.kernelPath} dwpe`, dwpe, ref.dwpe);
+      expectBitwise(be, { dwte, dwpe }, ref);
     }
   });
 });

@@ -82,8 +82,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'encoderForward';
     this.dims(name, B, T, C);
-    const ids = h.address(inp, B * T, name, 'inp');
-    this.checkTokenIds(inp, ids, B * T, wte, C);
+    const ids = this.tokenIds(name, inp, B * T, wte, C);
     this.k.encoder_forward(
       h.address(out, B * T * C, name, 'out'),
       ids,
@@ -99,8 +98,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'encoderBackward';
     this.dims(name, B, T, C);
-    const ids = h.address(inp, B * T, name, 'inp');
-    this.checkTokenIds(inp, ids, B * T, dwte, C);
+    const ids = this.tokenIds(name, inp, B * T, dwte, C);
     this.k.encoder_backward(
       h.address(dwte, 0, name, 'dwte'),
       h.address(dwpe, T * C, name, 'dwpe'),
@@ -308,8 +306,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'crossEntropyForward';
     this.dims(name, N, V);
-    const t = h.address(targets, N, name, 'targets');
-    this.checkTargets(targets, t, N, V);
+    const t = this.targets(name, targets, N, V);
     this.k.cross_entropy_forward(
       h.address(losses, N, name, 'losses'),
       h.address(logitsToProbs, N * V, name, 'logitsToProbs'),
@@ -323,8 +320,7 @@ export class WasmBackend implements Backend {
     const h = this.heap;
     const name = 'crossEntropyBackward';
     this.dims(name, N, V);
-    const t = h.address(targets, N, name, 'targets');
-    this.checkTargets(targets, t, N, V);
+    const t = this.targets(name, targets, N, V);
     this.k.cross_entropy_backward(
       h.address(dlogits, N * V, name, 'dlogits'),
       h.address(probs, N * V, name, 'probs'),
@@ -400,16 +396,24 @@ export class WasmBackend implements Backend {
     }
   }
 
-  /** Token ids index rows of the (V,C) table, V read off the table's length. */
-  private checkTokenIds(ids: Int32Array, address: number, n: number, table: Float32Array, C: number): void {
+  /**
+   * The address of n token ids, after checking that each indexes a row of the (V,C) table, V read
+   * off the table's length: an id past it would read or write another tensor's memory.
+   */
+  private tokenIds(kernel: string, ids: Int32Array, n: number, table: Float32Array, C: number): number {
+    const address = this.heap.address(ids, n, kernel, 'inp');
     const V = C === 0 ? 0 : Math.floor(table.length / C);
     const bad = this.k.first_id_out_of_range(address, n, V);
     if (bad >= 0) throw new TokenIdOutOfRangeError(bad, ids[bad], V);
+    return address;
   }
 
-  private checkTargets(targets: Int32Array, address: number, N: number, V: number): void {
+  /** The address of N targets, after checking that each is a class of the V logits. */
+  private targets(kernel: string, targets: Int32Array, N: number, V: number): number {
+    const address = this.heap.address(targets, N, kernel, 'targets');
     const bad = this.k.first_id_out_of_range(address, N, V);
     if (bad >= 0) throw new TargetOutOfRangeError(bad, targets[bad], V);
+    return address;
   }
 }
 
