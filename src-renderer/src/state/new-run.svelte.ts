@@ -4,6 +4,7 @@
 import type {
   Estimate,
   FieldProblem,
+  RunChoices,
   RunConfig,
   RunDetail,
   StepTimeEstimate,
@@ -39,6 +40,9 @@ export function problemsByField(problems: readonly FieldProblem[]): Record<strin
 
 export type FormStatus = 'checking' | 'problems' | 'ready';
 
+type OptimizerKind = RunConfig['train']['optimizer']['kind'];
+type ScheduleKind = RunConfig['train']['schedule']['kind'];
+
 export class NewRunState {
   config = $state<RunConfig | null>(null);
   preset = $state<Preset>('tiny');
@@ -59,6 +63,8 @@ export class NewRunState {
   private builtinThreads = 1;
   private validateTimer: ReturnType<typeof setTimeout> | null = null;
   private validation = 0;
+  /** Counts the switches below: one still waiting for the service gives way to a later one. */
+  private switches = 0;
 
   /** The time per step (the service's estimate), or null while there is no estimate. */
   get stepTime(): StepTimeEstimate | null {
@@ -163,6 +169,71 @@ export class NewRunState {
       config.threads = this.builtinThreads;
     }
     this.validateNow();
+  }
+
+  /** Another optimizer, with its default settings; the weight decay typed is kept. */
+  async chooseOptimizer(kind: OptimizerKind): Promise<void> {
+    await this.switchOn((config, choices) => {
+      config.train.optimizer = {
+        ...choices.optimizers[kind],
+        weightDecay: config.train.optimizer.weightDecay,
+      };
+    });
+  }
+
+  /** Another schedule over the same range; step decay gets the default interval and factor. */
+  async chooseSchedule(kind: ScheduleKind): Promise<void> {
+    await this.switchOn((config, choices) => {
+      const { lr, minLr, warmupSteps, totalSteps } = config.train.schedule;
+      const base = { lr, minLr, warmupSteps, totalSteps };
+      config.train.schedule = kind === 'step' ? { kind, ...base, ...choices.stepDecay } : { kind, ...base };
+    });
+  }
+
+  /** Early stopping on (with `patience`, or the default where null) or off. */
+  async setEarlyStopping(on: boolean, patience: number | null): Promise<void> {
+    if (!on) return this.switchOff((config) => (config.train.earlyStopping = null));
+    await this.switchOn((config, choices) => {
+      config.train.earlyStopping = {
+        ...choices.earlyStopping,
+        patience: patience ?? choices.earlyStopping.patience,
+      };
+    });
+  }
+
+  /** Samples while training: the dataset's default policy, or none. */
+  async setSamples(on: boolean): Promise<void> {
+    if (!on) return this.switchOff((config) => (config.samples = null));
+    await this.switchOn((config, choices) => (config.samples = choices.samples));
+  }
+
+  /**
+   * A switch to a setting the config does not have yet: what it starts from is the service's (the
+   * run defaults, for this dataset and length), so the form writes no default of its own.
+   */
+  private async switchOn(apply: (config: RunConfig, choices: RunChoices) => void): Promise<void> {
+    const config = this.config;
+    if (config === null) return;
+    const ticket = ++this.switches;
+    try {
+      const choices = await transport().call('runs.choices', {
+        datasetId: config.datasetId,
+        steps: config.train.schedule.totalSteps,
+      });
+      if (ticket !== this.switches || this.config !== config) return;
+      apply(config, choices);
+      this.changed();
+    } catch (err) {
+      if (ticket === this.switches) this.submitError = messageOf(err);
+    }
+  }
+
+  /** A switch that turns a setting off: nothing to ask, and a switch on still waiting is dropped. */
+  private switchOff(apply: (config: RunConfig) => void): void {
+    if (this.config === null) return;
+    this.switches++;
+    apply(this.config);
+    this.changed();
   }
 
   /** Asks the studio whether Python with torch is there (fresh: again, after installing it). */
