@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetInfo, RunChoices, RunConfig, ValidationReport } from '../api';
 import { StudioError } from '../api';
 import { rejectionOf } from '../../src-worker/test-support/caught';
+import { useTempDir } from '../../src-worker/test-support/temp-dir';
 import {
   DEFAULT_ADAMW,
   DEFAULT_EARLY_STOPPING,
@@ -12,23 +13,19 @@ import {
   defaultSchedule,
 } from '../../src-worker/train/run-defaults';
 import type { Studio } from './studio';
-import { importCorpus, openStudio, tempDir } from './test-support/fixtures';
+import { importCorpus, openStudio } from './test-support/fixtures';
 
-let dir: { path: string; remove: () => void };
+const tmp = useTempDir('crystalline-run-choices-', 'file');
 let studio: Studio;
 let dataset: DatasetInfo;
 let defaults: RunConfig;
 
 beforeAll(async () => {
-  dir = tempDir('run-choices');
-  studio = await openStudio(dir.path);
-  dataset = await importCorpus(studio, dir.path);
+  studio = await openStudio(tmp.path);
+  dataset = await importCorpus(studio, tmp.path);
   defaults = (await studio.call('runs.defaults', { datasetId: dataset.id })) as RunConfig;
 });
-afterAll(async () => {
-  await studio.close();
-  dir.remove();
-});
+afterAll(() => studio.close()); // before the folder is removed (after-hooks run last-registered first)
 
 const choicesFor = async (steps: number): Promise<RunChoices> =>
   (await studio.call('runs.choices', { datasetId: dataset.id, steps })) as RunChoices;
