@@ -102,6 +102,17 @@ describe('the form’s switches take their settings from runs.choices', () => {
     expect(config().samples).toBeNull();
   });
 
+  it('a switch of one setting does not drop a switch of another still waiting', async () => {
+    const answers: ((choices: RunChoices) => void)[] = [];
+    const { form, config } = formWith(() => new Promise<RunChoices>((resolve) => answers.push(resolve)));
+    const optimizer = form.chooseOptimizer('sgd');
+    const samples = form.setSamples(true);
+    for (const answer of answers) answer(CHOICES);
+    await Promise.all([optimizer, samples]);
+    expect(config().train.optimizer.kind).toBe('sgd');
+    expect(config().samples).toEqual(CHOICES.samples);
+  });
+
   it('a refusal is shown, and the config is left as it was', async () => {
     const { form, config } = formWith(() => {
       throw new Error('Dataset 1 was deleted.');
