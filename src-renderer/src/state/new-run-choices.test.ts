@@ -19,7 +19,7 @@ const CHOICES: RunChoices = {
   samples: { every: 77, prompt: 'Once', maxTokens: 50, temperature: 0.5, topK: 3, topP: 0.9, seed: 4 },
 };
 
-/** A form on the tiny preset whose service answers runs.choices with CHOICES (or `choices`). */
+/** A form on the tiny preset whose service answers runs.choices with `choices`. */
 function formWith(
   choices: (input: { datasetId: number; steps: number }) => Promise<RunChoices> | RunChoices,
 ) {
