@@ -45,6 +45,24 @@ export interface Returns<R> {
 }
 const returns = <R>(): Returns<R> => ({});
 
+type TrainSettings = RunConfig['train'];
+type OptimizerSettings = TrainSettings['optimizer'];
+
+/**
+ * What a setting of a run config starts from when a person switches it (the new-run form's
+ * optimizer and schedule kinds, early stopping and samples turned on): the run defaults
+ * (src-worker/train/run-defaults.ts) for one dataset and run length.
+ */
+export interface RunChoices {
+  /** Each optimizer with its default settings. */
+  optimizers: { [K in OptimizerSettings['kind']]: Extract<OptimizerSettings, { kind: K }> };
+  /** The step schedule's interval and factor for the run's length. */
+  stepDecay: Pick<Extract<TrainSettings['schedule'], { kind: 'step' }>, 'stepSize' | 'gamma'>;
+  earlyStopping: NonNullable<TrainSettings['earlyStopping']>;
+  /** The dataset's default sample policy. */
+  samples: NonNullable<RunConfig['samples']>;
+}
+
 const byId = z.strictObject({ id: id() });
 const positiveWhole = (max: number): z.ZodNumber => finite().int().min(1).max(max);
 
@@ -79,6 +97,11 @@ export const methods = {
   'runs.defaults': {
     input: z.strictObject({ datasetId: id(), preset: z.enum(['tiny', 'small']).optional() }),
     result: returns<RunConfig>(),
+  },
+  'runs.choices': {
+    // steps: the run's length as typed (the step decay follows it)
+    input: z.strictObject({ datasetId: id(), steps: finite() }),
+    result: returns<RunChoices>(),
   },
   'runs.validate': { input: z.strictObject({ config: z.unknown() }), result: returns<ValidationReport>() },
   'runs.create': { input: z.strictObject({ config: z.unknown() }), result: returns<RunDetail>() },

@@ -12,6 +12,7 @@ export const METHOD_LIST = [
   'datasets.preview',
   'datasets.delete',
   'runs.defaults',
+  'runs.choices',
   'runs.validate',
   'runs.create',
   'runs.list',

@@ -2,11 +2,18 @@
 // batch fits both splits), the engine's RunSpec a config becomes, and a config with edits applied.
 
 import { presetRunConfig } from '../api';
-import type { RunConfig, RunConfigEdits, Settings } from '../api';
+import type { RunChoices, RunConfig, RunConfigEdits, Settings } from '../api';
 import { splitSizes } from '../../src-worker/data/split';
 import type { ModelPresetName } from '../../src-worker/model/config';
 import type { RunSpec } from '../../src-worker/train/setup';
-import { DEFAULT_TRAINING_THREADS, defaultSamples } from '../../src-worker/train/run-defaults';
+import {
+  DEFAULT_ADAMW,
+  DEFAULT_EARLY_STOPPING,
+  DEFAULT_SGD,
+  DEFAULT_TRAINING_THREADS,
+  defaultSamples,
+  defaultStepDecay,
+} from '../../src-worker/train/run-defaults';
 import { defaultThreads } from '../../src-worker/train/run-rules';
 import { join } from 'node:path';
 import type { DatasetRecord } from './store';
@@ -64,6 +71,16 @@ export function defaultRunConfig(
     train: { ...preferred.train, batchSize: B, seqLen: T },
     // The cores are shared among the runs that may train at once.
     threads: defaultThreads(settings.defaultBackend, Math.floor(cores / settings.maxConcurrentRuns), B),
+  };
+}
+
+/** What a run of `steps` switches to (runs.choices); samples continue `samplePrompt`, as by default. */
+export function runChoices(steps: number, samplePrompt: string): RunChoices {
+  return {
+    optimizers: { adamw: { ...DEFAULT_ADAMW }, sgd: { ...DEFAULT_SGD } },
+    stepDecay: defaultStepDecay(steps),
+    earlyStopping: { ...DEFAULT_EARLY_STOPPING },
+    samples: defaultSamples(samplePrompt),
   };
 }
 

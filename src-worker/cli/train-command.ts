@@ -22,7 +22,7 @@ import { UsageError } from './errors';
 import type { CliExtensions, RunRecorderHooks } from './extensions';
 import { finalLine, formatDuration, jsonLine } from './format';
 import { RemoteControl } from './remote-control';
-import { eventJson } from './train-json';
+import { doneJson, eventJson } from './train-json';
 import { runTorchTrainCommand } from './train-torch';
 import type { TrainOptions } from './train-options';
 import {
@@ -229,19 +229,7 @@ async function train(
   recorder?.finish(done);
 
   if (json) {
-    process.stdout.write(
-      jsonLine({
-        done: true,
-        reason: done.reason,
-        step: done.step,
-        train_loss: done.trainLoss,
-        val_loss: done.valLoss,
-        best_val_loss: done.bestValLoss,
-        tokens_per_s: done.tokensPerSecond,
-        seconds: done.seconds,
-        checkpoint: checkpoints?.latest()?.path ?? null,
-      }),
-    );
+    process.stdout.write(jsonLine(doneJson(done, checkpoints?.latest()?.path ?? null)));
     return;
   }
   say(done.message);

@@ -1,6 +1,21 @@
-// The JSON line `train --json` prints for a training event, the same for both engines.
+// The JSON lines `train --json` prints for a training event and at the end, the same for both engines.
 
-import type { TrainingEvent } from '../train/events';
+import type { DoneEvent, TrainingEvent } from '../train/events';
+
+/** The last line: how the run ended, its losses and speed, and its newest checkpoint (or null). */
+export function doneJson(done: DoneEvent, checkpoint: string | null): Record<string, unknown> {
+  return {
+    done: true,
+    reason: done.reason,
+    step: done.step,
+    train_loss: done.trainLoss,
+    val_loss: done.valLoss,
+    best_val_loss: done.bestValLoss,
+    tokens_per_s: done.tokensPerSecond,
+    seconds: done.seconds,
+    checkpoint,
+  };
+}
 
 /** The JSON line for an event, or null for events the line format leaves out. */
 export function eventJson(e: TrainingEvent): Record<string, unknown> | null {

@@ -19,8 +19,8 @@ import { TorchRanks } from '../torch-launch/ranks';
 import type { Rendezvous } from '../torch-launch/ranks';
 import { UsageError } from './errors';
 import type { CliExtensions } from './extensions';
-import { formatDuration, jsonLine } from './format';
-import { eventJson } from './train-json';
+import { finalLine, formatDuration, jsonLine } from './format';
+import { doneJson, eventJson } from './train-json';
 import type { TrainOptions } from './train-options';
 import { runSpecFromOptions } from './train-options';
 
@@ -136,6 +136,7 @@ async function train(
   const json = opts.json === true;
   let failure: string | null = null;
   let finished = false;
+  let latestCheckpoint: string | null = null;
   const onTrainingEvent = (e: TrainingEvent): void => {
     recorder?.onEvent(e);
     if (json) {
@@ -171,6 +172,7 @@ async function train(
         return;
       case 'checkpoint-written': {
         const c = event.checkpoint;
+        latestCheckpoint = c.path;
         recorder?.onCheckpoint({ ...c, id: c.path, pinned: false }, event.removed);
         if (json)
           process.stdout.write(jsonLine({ type: 'checkpoint', step: c.step, path: c.path, bytes: c.bytes }));
@@ -181,24 +183,10 @@ async function train(
         finished = true;
         recorder?.finish(done);
         if (json) {
-          process.stdout.write(
-            jsonLine({
-              done: true,
-              reason: done.reason,
-              step: done.step,
-              train_loss: done.trainLoss,
-              val_loss: done.valLoss,
-              best_val_loss: done.bestValLoss,
-              tokens_per_s: done.tokensPerSecond,
-              seconds: done.seconds,
-            }),
-          );
+          process.stdout.write(jsonLine(doneJson(done, latestCheckpoint)));
         } else {
           say(done.message);
-          say(
-            `Final: train loss ${done.trainLoss.toFixed(4)}, validation loss ${done.valLoss.toFixed(4)} ` +
-              `(best ${done.bestValLoss.toFixed(4)}), ${Math.round(done.tokensPerSecond)} tokens/s, ${formatDuration(done.seconds)}.`,
-          );
+          say(finalLine(done));
         }
         return;
       }

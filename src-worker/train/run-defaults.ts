@@ -30,6 +30,11 @@ export const DEFAULT_LR = 1e-3;
 /** The step schedule's decay factor; it decays four times over the run. */
 export const DEFAULT_GAMMA = 0.5;
 
+/** The step schedule's decay over a run of `steps`: by DEFAULT_GAMMA, every quarter of the run. */
+export function defaultStepDecay(steps: number): { stepSize: number; gamma: number } {
+  return { stepSize: Math.max(1, Math.floor(steps / 4)), gamma: DEFAULT_GAMMA };
+}
+
 /** What a schedule may be given; everything left out follows the peak and the run's length. */
 export interface ScheduleChoice {
   lr?: number;
@@ -53,8 +58,8 @@ export function defaultSchedule(
     totalSteps: steps,
   };
   if (kind !== 'step') return { kind, ...base };
-  const stepSize = given.stepSize ?? Math.max(1, Math.floor(steps / 4));
-  return { kind, ...base, stepSize, gamma: given.gamma ?? DEFAULT_GAMMA };
+  const decay = defaultStepDecay(steps);
+  return { kind, ...base, stepSize: given.stepSize ?? decay.stepSize, gamma: given.gamma ?? decay.gamma };
 }
 
 /** Early stopping where a person turns it on without saying more. */

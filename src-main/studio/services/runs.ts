@@ -5,13 +5,13 @@
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { StudioError } from '../../api';
-import type { RunConfig, RunConfigEdits, RunDetail, RunSummary } from '../../api';
+import type { RunChoices, RunConfig, RunConfigEdits, RunDetail, RunSummary } from '../../api';
 import { requireDataset, requireRun } from '../lookups';
 import { commandRunElsewhere } from '../remote-control';
-import { applyEdits, defaultRunConfig, specFor } from '../run-config';
+import { applyEdits, defaultRunConfig, runChoices, specFor } from '../run-config';
 import { heldElsewhere } from '../run-liveness';
 import { runSummary } from '../store';
-import type { RunRecord } from '../store';
+import type { DatasetRecord, RunRecord } from '../store';
 import { checkConfig, validConfig } from './config-check';
 import { emitRunChanged } from './context';
 import type { HandlersOf, StudioContext } from './context';
@@ -30,6 +30,7 @@ export function runHandlers(ctx: StudioContext): HandlersOf<'runs' | 'tags'> {
   };
   return {
     'runs.defaults': (i) => defaults(ctx, i.datasetId, i.preset ?? 'tiny'),
+    'runs.choices': (i) => choices(ctx, i.datasetId, i.steps),
     'runs.validate': async ({ config }) => {
       const check = checkConfig(ctx, config);
       return { ok: check.problems.length === 0, problems: check.problems, estimate: check.estimate };
@@ -81,9 +82,17 @@ export function runDetail(ctx: StudioContext, id: number): RunDetail {
 
 async function defaults(ctx: StudioContext, datasetId: number, preset: 'tiny' | 'small'): Promise<RunConfig> {
   const d = requireDataset(ctx.store, datasetId);
-  // The sample prompt is the corpus's first character: every tokenizer can encode it.
-  const [first = '\n'] = await readCorpusStart(d, 1);
-  return defaultRunConfig(d, preset, ctx.store.settings.get(), first, ctx.cores);
+  return defaultRunConfig(d, preset, ctx.store.settings.get(), await samplePrompt(d), ctx.cores);
+}
+
+async function choices(ctx: StudioContext, datasetId: number, steps: number): Promise<RunChoices> {
+  return runChoices(steps, await samplePrompt(requireDataset(ctx.store, datasetId)));
+}
+
+/** The default sample prompt: the corpus's first character, which every tokenizer can encode. */
+async function samplePrompt(dataset: DatasetRecord): Promise<string> {
+  const [first = '\n'] = await readCorpusStart(dataset, 1);
+  return first;
 }
 
 function createRun(ctx: StudioContext, input: unknown, parent: RunRecord | null): RunDetail {

@@ -1,8 +1,9 @@
-// Sample data for the renderer's tests: the studio's tiny preset as a run config (a JSON answer of
-// the API; the renderer imports no values from the main side), and a run summary with plain
-// defaults that each test overrides where it matters.
+// Sample data for the renderer's tests: the studio's tiny preset as a run config and a run update
+// that carries nothing (JSON answers of the API; the renderer imports no values from the main side),
+// and a run summary with plain defaults that each test overrides where it matters.
 
-import type { RunConfig, RunSummary } from '../../../src-main/api';
+import type { RunConfig, RunSummary, RunUpdate } from '../../../src-main/api';
+import EMPTY_UPDATE from './empty-update.json';
 import TINY_PRESET from './tiny-preset.json';
 
 /**
@@ -11,6 +12,11 @@ import TINY_PRESET from './tiny-preset.json';
  */
 export function tinyPreset(over: Partial<RunConfig> = {}): RunConfig {
   return { ...(structuredClone(TINY_PRESET) as RunConfig), ...over };
+}
+
+/** A run update with nothing in it, as the service starts one (src-main's renderer-fixtures test checks the file). */
+export function emptyUpdate(): RunUpdate {
+  return structuredClone(EMPTY_UPDATE) as RunUpdate;
 }
 
 /** A run that was created and never started, named after its id. */

@@ -4,6 +4,7 @@
 import type {
   Estimate,
   FieldProblem,
+  RunChoices,
   RunConfig,
   RunDetail,
   StepTimeEstimate,
@@ -39,6 +40,11 @@ export function problemsByField(problems: readonly FieldProblem[]): Record<strin
 
 export type FormStatus = 'checking' | 'problems' | 'ready';
 
+type OptimizerKind = RunConfig['train']['optimizer']['kind'];
+type ScheduleKind = RunConfig['train']['schedule']['kind'];
+/** The settings the form switches (to what runs.choices says). */
+type SwitchedSetting = 'optimizer' | 'schedule' | 'earlyStopping' | 'samples';
+
 export class NewRunState {
   config = $state<RunConfig | null>(null);
   preset = $state<Preset>('tiny');
@@ -59,6 +65,13 @@ export class NewRunState {
   private builtinThreads = 1;
   private validateTimer: ReturnType<typeof setTimeout> | null = null;
   private validation = 0;
+  /** Counts each setting's switches: one still waiting for the service gives way to a later one. */
+  private switches: Record<SwitchedSetting, number> = {
+    optimizer: 0,
+    schedule: 0,
+    earlyStopping: 0,
+    samples: 0,
+  };
 
   /** The time per step (the service's estimate), or null while there is no estimate. */
   get stepTime(): StepTimeEstimate | null {
@@ -163,6 +176,74 @@ export class NewRunState {
       config.threads = this.builtinThreads;
     }
     this.validateNow();
+  }
+
+  /** Another optimizer, with its default settings; the weight decay typed is kept. */
+  async chooseOptimizer(kind: OptimizerKind): Promise<void> {
+    await this.switchOn('optimizer', (config, choices) => {
+      config.train.optimizer = {
+        ...choices.optimizers[kind],
+        weightDecay: config.train.optimizer.weightDecay,
+      };
+    });
+  }
+
+  /** Another schedule over the same range; step decay gets the default interval and factor. */
+  async chooseSchedule(kind: ScheduleKind): Promise<void> {
+    await this.switchOn('schedule', (config, choices) => {
+      const { lr, minLr, warmupSteps, totalSteps } = config.train.schedule;
+      const base = { lr, minLr, warmupSteps, totalSteps };
+      config.train.schedule = kind === 'step' ? { kind, ...base, ...choices.stepDecay } : { kind, ...base };
+    });
+  }
+
+  /** Early stopping on (with `patience`, or the default where null) or off. */
+  async setEarlyStopping(on: boolean, patience: number | null): Promise<void> {
+    if (!on) return this.switchOff('earlyStopping', (config) => (config.train.earlyStopping = null));
+    await this.switchOn('earlyStopping', (config, choices) => {
+      config.train.earlyStopping = {
+        ...choices.earlyStopping,
+        patience: patience ?? choices.earlyStopping.patience,
+      };
+    });
+  }
+
+  /** Samples while training: the dataset's default policy, or none. */
+  async setSamples(on: boolean): Promise<void> {
+    if (!on) return this.switchOff('samples', (config) => (config.samples = null));
+    await this.switchOn('samples', (config, choices) => (config.samples = choices.samples));
+  }
+
+  /**
+   * A switch to a setting the config does not have yet: what it starts from is the service's (the
+   * run defaults, for this dataset and length), so the form writes no default of its own.
+   */
+  private async switchOn(
+    setting: SwitchedSetting,
+    apply: (config: RunConfig, choices: RunChoices) => void,
+  ): Promise<void> {
+    const config = this.config;
+    if (config === null) return;
+    const ticket = ++this.switches[setting];
+    try {
+      const choices = await transport().call('runs.choices', {
+        datasetId: config.datasetId,
+        steps: config.train.schedule.totalSteps,
+      });
+      if (ticket !== this.switches[setting] || this.config !== config) return;
+      apply(config, choices);
+      this.changed();
+    } catch (err) {
+      if (ticket === this.switches[setting]) this.submitError = messageOf(err);
+    }
+  }
+
+  /** A switch that turns a setting off: nothing to ask, and a switch on still waiting is dropped. */
+  private switchOff(setting: SwitchedSetting, apply: (config: RunConfig) => void): void {
+    if (this.config === null) return;
+    this.switches[setting]++;
+    apply(this.config);
+    this.changed();
   }
 
   /** Asks the studio whether Python with torch is there (fresh: again, after installing it). */

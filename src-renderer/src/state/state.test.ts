@@ -9,24 +9,13 @@ import { ApiError } from '../transport/api-error';
 import { setTransport } from './api';
 import { DatasetsState, jobProgress } from './datasets.svelte';
 import { fakeTransport } from './fake-transport';
-import { runSummary } from './fixtures';
+import { emptyUpdate, runSummary } from './fixtures';
 import { NewRunState, problemsByField } from './new-run.svelte';
 import { parseChoice, PlaygroundState } from './playground.svelte';
 import { parseRoute, routeHash } from './router.svelte';
 import { appendPoints, refusal, RunViewState } from './run-view.svelte';
 import { actionsFor, matches, RunsState } from './runs.svelte';
 import { effectiveTheme, storedTheme } from './settings.svelte';
-
-const emptyUpdate = (): RunUpdate => ({
-  progress: null,
-  metrics: [],
-  evals: [],
-  gradients: null,
-  histograms: [],
-  alerts: [],
-  checkpoints: [],
-  samples: [],
-});
 
 describe('runs state', () => {
   it('loads, then follows run-changed, run-update and run-deleted events', async () => {
