@@ -1,34 +1,26 @@
 // runs.choices: what the new-run form switches a setting to is the run defaults (run-defaults.ts)
 // for the dataset and the run's length, and every config so switched is one the studio accepts.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetInfo, RunChoices, RunConfig, ValidationReport } from '../api';
-import { StudioError } from '../api';
-import { rejectionOf } from '../../src-worker/test-support/caught';
-import { useTempDir } from '../../src-worker/test-support/temp-dir';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunChoices, RunConfig, ValidationReport } from '../api';
 import {
   DEFAULT_ADAMW,
   DEFAULT_EARLY_STOPPING,
   DEFAULT_SGD,
   defaultSchedule,
 } from '../../src-worker/train/run-defaults';
-import type { Studio } from './studio';
-import { importCorpus, openStudio } from './test-support/fixtures';
+import { refusal, useStudio } from './test-support/studio-harness';
 
-const tmp = useTempDir('crystalline-run-choices-', 'file');
-let studio: Studio;
-let dataset: DatasetInfo;
+const harness = useStudio('run-choices', { scope: 'file', corpus: true });
 let defaults: RunConfig;
 
 beforeAll(async () => {
-  studio = await openStudio(tmp.path);
-  dataset = await importCorpus(studio, tmp.path);
+  const { studio, dataset } = harness;
   defaults = (await studio.call('runs.defaults', { datasetId: dataset.id })) as RunConfig;
 });
-afterAll(() => studio.close()); // before the folder is removed (after-hooks run last-registered first)
 
 const choicesFor = async (steps: number): Promise<RunChoices> =>
-  (await studio.call('runs.choices', { datasetId: dataset.id, steps })) as RunChoices;
+  (await harness.studio.call('runs.choices', { datasetId: harness.dataset.id, steps })) as RunChoices;
 
 describe('runs.choices', () => {
   it('answers the run defaults, with the samples runs.defaults proposes for the dataset', async () => {
@@ -58,17 +50,15 @@ describe('runs.choices', () => {
       },
       samples: choices.samples,
     };
-    const report = (await studio.call('runs.validate', { config: switched })) as ValidationReport;
+    const report = (await harness.studio.call('runs.validate', { config: switched })) as ValidationReport;
     expect(report.problems).toEqual([]);
   });
 
   it('refuses an unknown dataset and a length that is not a number', async () => {
-    const missing = await rejectionOf(
-      studio.call('runs.choices', { datasetId: 999, steps: 10 }),
-      StudioError,
-    );
+    const { studio, dataset } = harness;
+    const missing = await refusal(studio.call('runs.choices', { datasetId: 999, steps: 10 }));
     expect(missing.code).toBe('not-found');
-    const bad = await rejectionOf(studio.call('runs.choices', { datasetId: dataset.id }), StudioError);
+    const bad = await refusal(studio.call('runs.choices', { datasetId: dataset.id }));
     expect(bad.code).toBe('invalid-input');
     expect(bad.problems.map((p) => p.field)).toEqual(['steps']);
   });
