@@ -10,6 +10,7 @@ import {
   DEFAULT_CHECKPOINTS,
   DEFAULT_STUDIO_STEPS,
   DEFAULT_TRAINING_THREADS,
+  TRAIN_DEFAULTS,
   presetTrainConfig,
 } from '../../src-worker/train/run-defaults';
 import {
@@ -34,6 +35,27 @@ const whole = (min: number, max: number = Number.MAX_SAFE_INTEGER): z.ZodNumber 
     .max(max, { error: `must be ≤ ${max}` });
 
 export const id = (): z.ZodNumber => whole(1);
+
+type Defaulted<S extends Record<string, z.ZodType>, D> = {
+  [K in keyof S]: K extends keyof D ? z.ZodDefault<S[K]> : S[K];
+};
+
+/**
+ * `object` with a default for each field `defaults` names: a caller may leave those out and the
+ * parsed value has them. The fields stay required in `object` itself, whose `.partial()` is what an
+ * edit may change (zod would fill a defaulted field of a partial object and overwrite the edited one).
+ */
+function withDefaults<S extends Record<string, z.ZodType>, D extends { [K in keyof S]?: z.output<S[K]> }>(
+  object: z.ZodObject<S, z.core.$strict>,
+  defaults: D,
+): z.ZodObject<Defaulted<S, D>, z.core.$strict> {
+  const shape: Record<string, z.ZodType> = { ...object.shape };
+  for (const [key, value] of Object.entries(defaults)) {
+    const field = object.shape[key];
+    if (field !== undefined) shape[key] = field.default(value);
+  }
+  return z.strictObject(shape) as unknown as z.ZodObject<Defaulted<S, D>, z.core.$strict>;
+}
 
 export const backendSchema = z.enum(BACKENDS, { error: 'must be "ts" or "wasm"' });
 
@@ -87,7 +109,8 @@ const scheduleSchema = z.discriminatedUnion(
   { error: 'kind must be one of constant, linear, cosine, inverse-sqrt, step' },
 );
 
-export const trainConfigSchema = z.strictObject({
+/** A training config's fields as a caller must send them all (what a run's edits may change). */
+const trainConfigFields = z.strictObject({
   batchSize: finite(),
   seqLen: finite(),
   gradAccumSteps: finite(),
@@ -104,6 +127,9 @@ export const trainConfigSchema = z.strictObject({
   seed: finite(),
   valFraction: finite(),
 });
+
+/** A training config; the fields TRAIN_DEFAULTS names may be left out and get their default. */
+export const trainConfigSchema = withDefaults(trainConfigFields, TRAIN_DEFAULTS);
 
 export const checkpointPolicySchema = z.strictObject({
   every: whole(0), // a checkpoint every N steps (0: only on pause, stop and at the end)
@@ -144,7 +170,7 @@ export const runConfigSchema = z.strictObject({
   engine: engineSchema.optional(),
   device: deviceSchema.optional(),
   processes: whole(1, MAX_PROCESSES).optional(),
-  checkpoints: checkpointPolicySchema,
+  checkpoints: checkpointPolicySchema.default(() => ({ ...DEFAULT_CHECKPOINTS })),
   samples: samplePolicySchema.nullable(),
 });
 
@@ -153,7 +179,7 @@ export const runConfigEditsSchema = z.strictObject({
   name: runConfigSchema.shape.name.optional(),
   datasetId: id().optional(),
   model: modelShapeSchema.partial().optional(),
-  train: trainConfigSchema.partial().optional(),
+  train: trainConfigFields.partial().optional(), // no defaults here: an edit changes only what it names
   backend: backendSchema.optional(),
   threads: whole(1, MAX_TRAINING_THREADS).optional(),
   engine: engineSchema.optional(),

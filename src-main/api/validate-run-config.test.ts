@@ -3,17 +3,27 @@
 
 import { describe, expect, it } from 'vitest';
 import { splitTrainVal } from '../../src-worker/data/split';
-import type { RunConfigInput } from './schemas';
+import { runConfigEditsSchema } from './schemas';
+import type { RunConfig, RunConfigInput } from './schemas';
 import { splitSizes } from '../../src-worker/data/split';
 import { replicaBytes } from '../../src-worker/parallel/replica-memory';
-import { DEFAULT_CHECKPOINTS, defaultSamples, defaultTrainConfig } from '../../src-worker/train/run-defaults';
+import {
+  DEFAULT_CHECKPOINTS,
+  DEFAULT_TRAINING_THREADS,
+  TRAIN_DEFAULTS,
+  defaultSamples,
+  defaultTrainConfig,
+} from '../../src-worker/train/run-defaults';
 import { validateRunConfig } from './validate-run-config';
 import type { RunConfigContext } from './validate-run-config';
 
 const GiB = 1024 ** 3;
 const ctx: RunConfigContext = { dataset: { tokens: 50_000, vocabSize: 60 }, freeMemoryBytes: 4 * GiB };
 
-function config(): RunConfigInput {
+/** A config input that says its checkpoint policy (the cases below edit it). */
+type ConfigInput = RunConfigInput & Pick<RunConfig, 'checkpoints'>;
+
+function config(): ConfigInput {
   return {
     name: 'a run',
     datasetId: 1,
@@ -35,7 +45,7 @@ function config(): RunConfigInput {
   };
 }
 
-type Edit = (c: RunConfigInput) => void;
+type Edit = (c: ConfigInput) => void;
 
 /** One bad value per field, the field it must be reported under, and words its message must hold. */
 const CASES: [string, Edit, string, RegExp][] = [
@@ -345,5 +355,27 @@ describe('engine settings', () => {
     const check = validateRunConfig({ ...config(), engine: 'pytorch', device: 'cpu', processes: 2 }, ctx);
     expect(check.problems).toEqual([]);
     expect(check.config).toMatchObject({ engine: 'pytorch', device: 'cpu', processes: 2 });
+  });
+});
+
+describe('defaults applied when parsing', () => {
+  it('gives a config that leaves out the fields with a default those of run-defaults.ts', () => {
+    const full = config();
+    const train: Record<string, unknown> = { ...full.train };
+    for (const key of Object.keys(TRAIN_DEFAULTS)) delete train[key];
+    const { checkpoints: _, ...rest } = full;
+    const check = validateRunConfig({ ...rest, train }, ctx);
+    expect(check.problems).toEqual([]);
+    expect(check.config).toEqual({
+      ...full,
+      train: { ...full.train, ...TRAIN_DEFAULTS },
+      threads: DEFAULT_TRAINING_THREADS,
+      checkpoints: DEFAULT_CHECKPOINTS,
+    });
+  });
+
+  it('fills nothing into a run’s edits: an edit changes only the fields it names', () => {
+    const edits = { train: { steps: 500 }, checkpoints: { every: 10 } };
+    expect(runConfigEditsSchema.parse(edits)).toEqual(edits);
   });
 });

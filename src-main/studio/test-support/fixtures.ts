@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { DatasetInfo, RunConfigInput, RunDetail, RunSummary, StudioEvent } from '../../api';
+import type { DatasetInfo, RunConfig, RunConfigInput, RunDetail, RunSummary, StudioEvent } from '../../api';
 import { generateSampleCorpus } from '../../../src-worker/data/sample-corpus';
 import { microTrainConfig } from '../../../src-worker/train/test-run';
 import { Studio } from '../studio';
@@ -32,12 +32,15 @@ export async function importCorpus(studio: Studio, dir: string, bytes?: number):
   return (await studio.call('datasets.import', { path, tokenizer: { kind: 'char' } })) as DatasetInfo;
 }
 
+/** A config that says everything but its threads, which it leaves to the schema's default. */
+export type MicroConfig = Omit<RunConfig, 'threads'> & RunConfigInput;
+
 /** A 1-layer, 16-wide model on batches of 4 × 16 tokens: about a millisecond a step. */
 export function microConfig(
   datasetId: number,
   steps: number,
-  overrides: Partial<RunConfigInput> = {},
-): RunConfigInput {
+  overrides: Partial<MicroConfig> = {},
+): MicroConfig {
   return {
     name: 'micro',
     datasetId,
